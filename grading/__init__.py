@@ -1,0 +1,1 @@
+"""Sagssim grading: letter rubric, nbgrader course builder and autograde helpers, reports."""

@@ -1,0 +1,1 @@
+"""Sagssim simulator: case model, engine, decision log, widgets UI and CLI."""

@@ -1,0 +1,468 @@
+"""Reading case files and registries from disk, with errors that name file, line, path and problem.
+
+Structural checks come from the pydantic models; the cross-reference checks
+(ids, links, reachability, citations) live here because they need the whole
+case and the registries at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import ValidationError
+
+from .model import Case, ChoiceStep, CommonRubric, LegalRegistry, LetterStep, RubricItem
+
+CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
+REGISTRY_FILE = "legal-sources.yaml"
+COMMON_RUBRIC_FILE = "rubric-common.yaml"
+NON_CASE_FILES = {REGISTRY_FILE, COMMON_RUBRIC_FILE}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    location: str  # dotted path inside the file, e.g. steps[2].options[0].next
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        loc = f" {self.location}:" if self.location else ""
+        return f"{where}:{loc} {self.message}"
+
+
+class CaseFileError(Exception):
+    """One or more problems in a case or registry file."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# ---------------------------------------------------------------- YAML reading
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CaseFileError([Problem(name, "", f"cannot read file: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaseFileError([Problem(name, "", f"not UTF-8 text (bad byte at offset {exc.start})")]) from None
+    try:
+        node = yaml.compose(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise CaseFileError([Problem(name, "", f"YAML syntax: {exc.problem or exc}", line)]) from None
+    except yaml.YAMLError as exc:
+        raise CaseFileError([Problem(name, "", f"YAML syntax: {exc}")]) from None
+    if not isinstance(data, dict):
+        got = "empty file" if data is None else type(data).__name__
+        raise CaseFileError([Problem(name, "", f"top level must be a mapping of fields, got {got}")])
+    return data, node
+
+
+def _line_of(node: yaml.Node | None, loc: Iterable[Any]) -> int | None:
+    """Line number of the YAML node at a pydantic location, as deep as it exists."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [v for k, v in node.value if k.value == part]
+            if not match:
+                if part in ("choice", "letter"):
+                    continue  # discriminator tag
+                break
+            node = match[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+        else:
+            continue  # discriminator tags and the like have no node of their own
+        line = node.start_mark.line + 1
+    return line
+
+
+def _format_loc(loc: Iterable[Any], data: Any) -> str:
+    """steps[2](s3).options[0](a).next — ids make long files easier to navigate."""
+    out, node = "", data
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                out += f"({node['id']})"
+        elif isinstance(node, dict) and part in node:
+            out += f".{part}" if out else str(part)
+            node = node[part]
+        elif isinstance(node, dict) or node is None:
+            # a missing field, or a discriminator tag pydantic inserts ("choice", "letter")
+            if part in ("choice", "letter") and isinstance(node, dict):
+                continue
+            out += f".{part}" if out else str(part)
+            node = None
+    return out
+
+
+def _validation_problems(name: str, exc: ValidationError, data: Any, node: yaml.Node | None) -> list[Problem]:
+    problems = []
+    errors = exc.errors(include_url=False)
+    failing = [e["loc"] for e in errors if e["type"] != "too_short"]
+    for err in errors:
+        loc = err["loc"]
+        if err["type"] == "too_short" and any(f[: len(loc)] == loc and f != loc for f in failing):
+            continue  # a list is only "too short" because one of its items failed above
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check spelling; see cases/case.schema.json)"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        elif err["type"] == "union_tag_invalid":
+            msg = f"unknown step kind; expected one of: {err['ctx'].get('expected_tags')}"
+        problems.append(Problem(name, _format_loc(loc, data), msg, _line_of(node, loc)))
+    return problems
+
+
+def _parse(model: type, path: Path) -> Any:
+    data, node = _read_yaml(path)
+    data.pop("$schema", None)
+    try:
+        return model.model_validate(data), data, node
+    except ValidationError as exc:
+        raise CaseFileError(_validation_problems(str(path), exc, data, node)) from None
+
+
+# ---------------------------------------------------------------- registries
+
+
+@dataclass(frozen=True)
+class Library:
+    """The registries every case is checked against."""
+
+    registry: LegalRegistry
+    common_rubric: dict[str, RubricItem]
+
+    @property
+    def provisions(self) -> dict[str, Any]:
+        return {p.id: p for p in self.registry.provisions}
+
+    @property
+    def reports(self) -> dict[str, Any]:
+        return {r.id: r for r in self.registry.reports}
+
+
+def library_dir_for(path: Path) -> Path:
+    """A case's registries sit beside it; a case elsewhere (a test fixture) uses the course's."""
+    folder = path if path.is_dir() else path.parent
+    return folder if (folder / REGISTRY_FILE).exists() else CASES_DIR
+
+
+def load_library(cases_dir: Path = CASES_DIR) -> Library:
+    registry, _, _ = _parse(LegalRegistry, cases_dir / REGISTRY_FILE)
+    common, _, _ = _parse(CommonRubric, cases_dir / COMMON_RUBRIC_FILE)
+    problems = _duplicates(str(cases_dir / REGISTRY_FILE), "provisions", [p.id for p in registry.provisions])
+    problems += _duplicates(str(cases_dir / REGISTRY_FILE), "reports", [r.id for r in registry.reports])
+    problems += _duplicates(str(cases_dir / COMMON_RUBRIC_FILE), "items", [i.id for i in common.items])
+    lib = Library(registry, {i.id: i for i in common.items})
+    for idx, item in enumerate(common.items):
+        problems += _rubric_item_problems(str(cases_dir / COMMON_RUBRIC_FILE), f"items[{idx}]({item.id})", item, lib)
+    if problems:
+        raise CaseFileError(problems)
+    return lib
+
+
+def _duplicates(name: str, where: str, ids: list[str]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for i, x in enumerate(ids):
+        if x in seen:
+            out.append(Problem(name, f"{where}[{i}]", f"duplicate id {x!r}"))
+        seen.add(x)
+    return out
+
+
+# ---------------------------------------------------------------- cases
+
+
+def case_version(path: Path) -> str:
+    """Content hash of a case file; logs carry it so a changed case is noticed."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def load_case(path: Path, library: Library | None = None) -> Case:
+    library = library or load_library(library_dir_for(path))
+    case, data, node = _parse(Case, path)
+    problems = check_case(case, library, str(path))
+    for p in problems:
+        object.__setattr__(p, "line", p.line or _line_of(node, _loc_parts(p.location)))
+    if problems:
+        raise CaseFileError(problems)
+    return case
+
+
+def _loc_parts(location: str) -> list[Any]:
+    parts: list[Any] = []
+    location = re.sub(r"\([^)]*\)", "", location)  # drop the "(id)" annotations
+    for token in re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\[\d+\]", location):
+        parts.append(int(token[1:-1]) if token.startswith("[") else token)
+    return parts
+
+
+def case_files(cases_dir: Path = CASES_DIR) -> list[Path]:
+    return sorted(p for p in cases_dir.glob("*.yaml") if p.name not in NON_CASE_FILES)
+
+
+def load_all(cases_dir: Path = CASES_DIR) -> dict[str, Case]:
+    library = load_library(cases_dir)
+    return {c.id: c for c in (load_case(p, library) for p in case_files(cases_dir))}
+
+
+def find_case_file(name: str, cases_dir: Path = CASES_DIR) -> Path:
+    path = Path(name)
+    if path.suffix == ".yaml" and path.exists():
+        return path
+    candidate = cases_dir / f"{name}.yaml"
+    if candidate.exists():
+        return candidate
+    known = ", ".join(p.stem for p in case_files(cases_dir))
+    raise CaseFileError([Problem(name, "", f"no such case; known cases: {known}")])
+
+
+def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
+    """Cross-reference checks a schema cannot express."""
+    out: list[Problem] = []
+
+    def bad(loc: str, msg: str) -> None:
+        out.append(Problem(name, loc, msg))
+
+    if name.endswith(".yaml") and Path(name).stem != case.id:
+        bad("id", f"case id {case.id!r} must match the file name {Path(name).stem!r}")
+
+    step_ids = [s.id for s in case.steps]
+    end_ids = [e.id for e in case.endings]
+    out += _duplicates(name, "steps/endings", step_ids + end_ids)
+    out += _duplicates(name, "documents", [d.id for d in case.documents])
+    nodes = set(step_ids) | set(end_ids)
+    docs = {d.id for d in case.documents}
+    reports, provisions = lib.reports, lib.provisions
+
+    def cite(loc: str, legal: Iterable[str], sources: Iterable[Any]) -> None:
+        for j, ref in enumerate(legal):
+            if ref not in provisions:
+                bad(f"{loc}.legal[{j}]", f"provision {ref!r} is not in the legal registry ({REGISTRY_FILE})")
+        for j, src in enumerate(sources):
+            if src.report not in reports:
+                bad(f"{loc}.sources[{j}].report", f"report {src.report!r} is not in the registry's reports")
+            if src.lines and not (0 < src.lines[0] <= src.lines[1]):
+                bad(f"{loc}.sources[{j}].lines", "line range must be positive and ascending")
+
+    cite("", (), case.based_on)
+    if case.start not in step_ids:
+        bad("start", f"start step {case.start!r} does not exist")
+    for name_, var in case.state.items():
+        if not var.min < var.max or not var.min <= var.initial <= var.max:
+            bad(f"state.{name_}", "need min < max and min <= initial <= max")
+    for i, doc in enumerate(case.documents):
+        cite(f"documents[{i}]", (), doc.sources)
+
+    flags_set: set[str] = set()
+    for i, step in enumerate(case.steps):
+        loc = f"steps[{i}]"
+        cite(loc, step.legal, step.sources)
+        if isinstance(step, LetterStep):
+            flags_set.update(step.sets)
+            if step.next not in nodes:
+                bad(f"{loc}.next", f"unknown step or ending {step.next!r}")
+            if step.rubric:
+                out += _rubric_problems(name, f"{loc}.rubric", step.rubric, lib)
+            continue
+        out += _duplicates(name, f"{loc}.options", [o.id for o in step.options])
+        keyed = [o.credit is not None for o in step.options]
+        if any(keyed) and not all(keyed):
+            bad(f"{loc}.options", "either every option has credit or none does")
+        for k, opt in enumerate(step.options):
+            oloc = f"{loc}.options[{k}]"
+            cite(oloc, opt.legal, opt.sources)
+            flags_set.update(opt.sets)
+            if opt.next not in nodes:
+                bad(f"{oloc}.next", f"unknown step or ending {opt.next!r}")
+            if opt.next == step.id:
+                bad(f"{oloc}.next", "an option may not lead back to its own step")
+            for var in opt.effects:
+                if var not in case.state:
+                    bad(f"{oloc}.effects.{var}", f"unknown state variable {var!r}")
+            for d in opt.reveals:
+                if d not in docs:
+                    bad(f"{oloc}.reveals", f"unknown document {d!r}")
+            if opt.credit is not None and opt.feedback is None:
+                bad(f"{oloc}.feedback", "a keyed option needs feedback for self-study mode")
+            if opt.critical is not None and not opt.legal:
+                bad(f"{oloc}.legal", "a critical error must cite the provision it breaks")
+
+    for i, rule in enumerate(case.rules):
+        loc = f"rules[{i}]"
+        cite(loc, rule.legal, ())
+        trigger = rule.first if rule.kind == "before" else rule.when
+        field = "first" if rule.kind == "before" else "when"
+        if trigger is None:
+            bad(f"{loc}.{field}", f"a {rule.kind!r} rule needs {field!r}")
+        for f_name, flag in ((field, trigger), ("then", rule.then)):
+            if flag is not None and flag not in flags_set:
+                bad(f"{loc}.{f_name}", f"no option or step sets the flag {flag!r}")
+    out += _duplicates(name, "rules", [r.id for r in case.rules])
+
+    if not out:
+        out += _graph_problems(case, name)
+    return out
+
+
+def _successors(case: Case) -> dict[str, list[str]]:
+    succ: dict[str, list[str]] = {e.id: [] for e in case.endings}
+    for s in case.steps:
+        succ[s.id] = [s.next] if isinstance(s, LetterStep) else [o.next for o in s.options]
+    return succ
+
+
+def _graph_problems(case: Case, name: str) -> list[Problem]:
+    succ = _successors(case)
+    index = {s.id: i for i, s in enumerate(case.steps)}
+    out = []
+    reach, todo = {case.start}, deque([case.start])
+    while todo:
+        for n in succ[todo.popleft()]:
+            if n not in reach:
+                reach.add(n)
+                todo.append(n)
+    for s in case.steps:
+        if s.id not in reach:
+            out.append(Problem(name, f"steps[{index[s.id]}]", f"step {s.id!r} cannot be reached from the start"))
+    ends = {e.id for e in case.endings}
+    for e in case.endings:
+        if e.id not in reach:
+            out.append(Problem(name, "endings", f"ending {e.id!r} cannot be reached from the start"))
+    # every step must be able to reach an ending, or a trainee could be stuck forever
+    pred: dict[str, list[str]] = {n: [] for n in succ}
+    for n, nexts in succ.items():
+        for m in nexts:
+            pred[m].append(n)
+    can_end, todo = set(ends), deque(ends)
+    while todo:
+        for p in pred[todo.popleft()]:
+            if p not in can_end:
+                can_end.add(p)
+                todo.append(p)
+    for s in case.steps:
+        if s.id not in can_end:
+            out.append(Problem(name, f"steps[{index[s.id]}]", f"no ending can be reached from step {s.id!r}"))
+    out += _model_path_problems(case, name)
+    return out
+
+
+def _model_path_problems(case: Case, name: str) -> list[Problem]:
+    out = []
+    for field in ("model_path", "typical_error_path"):
+        path = getattr(case, field)
+        if path:
+            out += _path_problems(case, name, field, path)
+    return out
+
+
+def _path_problems(case: Case, name: str, field: str, path: tuple[str, ...]) -> list[Problem]:
+    steps = {s.id: s for s in case.steps}
+    current = case.start
+    for i, choice in enumerate(path):
+        step = steps.get(current)
+        if step is None:
+            return [Problem(name, f"{field}[{i}]", f"path already reached ending {current!r}")]
+        if isinstance(step, LetterStep):
+            if choice != step.id:
+                return [Problem(name, f"{field}[{i}]", f"letter step {step.id!r} expected here (write its id)")]
+            current = step.next
+            continue
+        opts = {o.id: o for o in step.options}
+        if choice not in opts:
+            return [Problem(name, f"{field}[{i}]", f"step {step.id!r} has no option {choice!r}")]
+        current = opts[choice].next
+    if current in steps:
+        return [Problem(name, field, f"path stops at step {current!r} before an ending")]
+    return []
+
+
+def _rubric_item_problems(name: str, loc: str, item: RubricItem, lib: Library) -> list[Problem]:
+    out = []
+    for j, ref in enumerate(item.legal):
+        if ref not in lib.provisions:
+            out.append(Problem(name, f"{loc}.legal[{j}]", f"provision {ref!r} is not in the legal registry"))
+    check = item.check
+    patterns = list(check.patterns) + [p for g in check.groups for p in g]
+    for pat in patterns:
+        try:
+            re.compile(pat)
+        except re.error as exc:
+            out.append(Problem(name, f"{loc}.check", f"bad regular expression {pat!r}: {exc}"))
+    needs = {
+        "any": bool(check.patterns),
+        "none": bool(check.patterns),
+        "all": bool(check.groups),
+        "count": bool(check.patterns) and check.min is not None,
+        "lix_max": check.max is not None,
+        "min_words": check.min is not None,
+    }
+    if not needs[check.kind]:
+        what = {"all": "groups", "count": "patterns and min", "lix_max": "max", "min_words": "min"}
+        out.append(Problem(name, f"{loc}.check", f"check kind {check.kind!r} needs {what.get(check.kind, 'patterns')}"))
+    return out
+
+
+def _rubric_problems(name: str, loc: str, rubric: Any, lib: Library) -> list[Problem]:
+    out = []
+    for j, ref in enumerate(rubric.include):
+        if ref not in lib.common_rubric:
+            out.append(Problem(name, f"{loc}.include[{j}]", f"no shared rubric item {ref!r} in {COMMON_RUBRIC_FILE}"))
+    ids = list(rubric.include) + [i.id for i in rubric.items]
+    out += _duplicates(name, f"{loc}.items", ids)
+    for j, item in enumerate(rubric.items):
+        out += _rubric_item_problems(name, f"{loc}.items[{j}]({item.id})", item, lib)
+    return out
+
+
+def rubric_items(step: LetterStep, lib: Library) -> list[RubricItem]:
+    """The full rubric of a letter step: shared items first, then the case's own."""
+    if step.rubric is None:
+        return []
+    return [lib.common_rubric[i] for i in step.rubric.include] + list(step.rubric.items)
+
+
+def choice_steps(case: Case) -> dict[str, ChoiceStep]:
+    return {s.id: s for s in case.steps if isinstance(s, ChoiceStep)}
