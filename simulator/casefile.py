@@ -7,7 +7,6 @@ case and the registries at once.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import deque
 from dataclasses import dataclass
@@ -213,11 +212,6 @@ def _duplicates(name: str, where: str, ids: list[str]) -> list[Problem]:
 
 
 # ---------------------------------------------------------------- cases
-
-
-def case_version(path: Path) -> str:
-    """Content hash of a case file; logs carry it so a changed case is noticed."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def load_case(path: Path, library: Library | None = None) -> Case:

@@ -97,12 +97,24 @@ def cmd_play(args: argparse.Namespace) -> int:
     case = load_case(path, lib)
     choices = [c.strip() for c in args.choices.split(",") if c.strip()] if args.choices else []
     letters = [Path(f).read_text(encoding="utf-8", errors="replace") for f in args.letter or []]
-    result = play_headless(case, choices, letters, lib)
+    result = play_headless(case, choices, letters)
+    checks = letter_checks(case, result.letters, lib)
     if args.json:
-        _out(result.to_dict())
+        _out({**result.to_dict(), "letter_checks": {k: v.to_dict() for k, v in checks.items()}})
         return 0 if not result.problems else 1
     print(result.summary_text())
+    for step_id, report in checks.items():
+        print(f"Brev ({step_id}): foreløbige point " + ", ".join(
+            f"{CRITERION_LABELS[c]}={'-' if v is None else f'{v:.2f}'}" for c, v in report.scores.items()))
     return 0 if not result.problems else 1
+
+
+def letter_checks(case, letters: dict[str, str], lib) -> dict:
+    """Rubric pre-checks for every letter written on the path."""
+    from grading.letters import check_letter
+
+    steps = {s.id: s for s in case.steps}
+    return {sid: check_letter(text, rubric_items(steps[sid], lib)) for sid, text in letters.items()}
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

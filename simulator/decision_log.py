@@ -1,0 +1,214 @@
+"""The decision log: append-only JSON Lines, hash-chained, written before the screen moves on.
+
+Each line is one event. Every event carries `prev`, the hash of the event
+before it, and `hash`, the SHA-256 of its own canonical JSON (without `hash`).
+Editing, inserting, reordering or deleting a line inside the log breaks the
+chain; a torn last line (a crash mid-write) is reported as such.
+
+Appends take an exclusive lock on a sidecar lock file, so two browser tabs
+(two kernels) on the same case never interleave, and are fsync'd before
+returning, so a kernel crash right after a click loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from filelock import FileLock
+
+GENESIS = "0" * 64
+MAX_LOG_BYTES = 20 * 1024 * 1024  # a real log is a few KB; anything this big is not a log
+LOG_SUFFIX = ".decisions.jsonl"
+
+
+def canonical(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def event_hash(event: dict[str, Any]) -> str:
+    body = {k: v for k, v in event.items() if k != "hash"}
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class LogRead:
+    """What could be read from a log, and everything that is wrong with it."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    exists: bool = True
+
+    @property
+    def intact(self) -> bool:
+        return self.exists and not self.problems
+
+    @property
+    def last_hash(self) -> str:
+        return self.events[-1]["hash"] if self.events else GENESIS
+
+
+def read_log(path: Path, case_id: str | None = None, case_version: str | None = None) -> LogRead:
+    """Read and verify a log. Never raises on bad content: problems are listed.
+
+    Reading stops at the first broken line; events after it cannot be trusted.
+    """
+    path = Path(path)
+    if not path.exists():
+        return LogRead(exists=False, problems=["beslutningsloggen findes ikke"])
+    try:
+        size = path.stat().st_size
+        if size > MAX_LOG_BYTES:
+            return LogRead(problems=[f"beslutningsloggen er {size} bytes; det er for stort til at være en log"])
+        raw = path.read_bytes()
+    except OSError as exc:
+        return LogRead(problems=[f"beslutningsloggen kan ikke læses: {exc.strerror}"])
+    return parse_log(raw, case_id, case_version)
+
+
+def parse_log(raw: bytes, case_id: str | None = None, case_version: str | None = None) -> LogRead:
+    out = LogRead()
+    if not raw.strip():
+        out.problems.append("beslutningsloggen er tom")
+        return out
+    lines = raw.split(b"\n")
+    torn_tail = lines[-1] != b""  # a complete log always ends with a newline
+    if not torn_tail:
+        lines = lines[:-1]
+    prev = GENESIS
+    for n, line in enumerate(lines, start=1):
+        last = n == len(lines)
+        try:
+            event = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.problems.append(f"linje {n}: ikke gyldig UTF-8-tekst")
+            break
+        except json.JSONDecodeError:
+            what = "afbrudt midt i skrivningen" if (last and torn_tail) else "ikke gyldig JSON"
+            out.problems.append(f"linje {n}: {what}")
+            break
+        problem = _event_problem(event, n, prev)
+        if problem:
+            out.problems.append(f"linje {n}: {problem}")
+            break
+        if last and torn_tail:
+            out.problems.append(f"linje {n}: mangler afsluttende linjeskift")
+        out.events.append(event)
+        prev = event["hash"]
+    if out.events:
+        start = out.events[0]
+        if start.get("type") != "start":
+            out.problems.append("første hændelse er ikke 'start'")
+        if case_id is not None and start.get("case") != case_id:
+            out.problems.append(f"loggen hører til sagen {start.get('case')!r}, ikke {case_id!r}")
+        if case_version is not None and start.get("case_version") != case_version:
+            out.problems.append(
+                f"loggen er skrevet til en anden version af sagen ({start.get('case_version')!r}, nu {case_version!r})"
+            )
+    return out
+
+
+def _event_problem(event: Any, n: int, prev: str) -> str | None:
+    if not isinstance(event, dict):
+        return "hændelsen er ikke et JSON-objekt"
+    for key, kind in (("seq", int), ("type", str), ("time", str), ("prev", str), ("hash", str)):
+        if not isinstance(event.get(key), kind) or isinstance(event.get(key), bool):
+            return f"feltet {key!r} mangler eller har forkert type"
+    if event["seq"] != n - 1:
+        return f"løbenummer {event['seq']} hvor {n - 1} var ventet (en linje mangler eller er flyttet)"
+    if event["prev"] != prev:
+        return "kæden er brudt: hændelsen peger ikke på den forrige (en linje er ændret, slettet eller indsat)"
+    if event_hash(event) != event["hash"]:
+        return "hændelsens indhold passer ikke med dens hash (linjen er redigeret)"
+    for key in ("step", "option", "text", "case", "case_version"):
+        if key in event and not isinstance(event[key], str):
+            return f"feltet {key!r} har forkert type"
+    return None
+
+
+class DecisionLog:
+    """Append side of a log file. One instance per notebook/session."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.lock = FileLock(str(self.path) + ".lock", timeout=30)
+
+    def append(
+        self,
+        event: dict[str, Any],
+        guard: Callable[[LogRead], str | None] | None = None,
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """Append one event under the lock.
+
+        `guard` sees the log as it is on disk (another tab may have written) and
+        may veto the append by returning a reason; this is how a double click or a
+        second tab never records the same choice twice.
+        Returns (event written or None, reason for not writing or None).
+        """
+        with self.lock:
+            current = read_log(self.path)
+            if current.problems and _only_torn_tail(current):
+                current = self._repair_torn_tail(current)
+            if current.exists and current.problems and current.problems != ["beslutningsloggen er tom"]:
+                return None, "loggen er beskadiget; der skrives ikke videre i den"
+            if guard is not None:
+                reason = guard(current)
+                if reason:
+                    return None, reason
+            full = dict(event)
+            full["seq"] = len(current.events)
+            full["time"] = full.get("time") or now()
+            full["prev"] = current.last_hash
+            full["hash"] = event_hash(full)
+            line = canonical(full) + b"\n"
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            _fsync_dir(self.path.parent)
+            return full, None
+
+
+    def _repair_torn_tail(self, current: LogRead) -> LogRead:
+        """A crash mid-write leaves a partial last line that was never confirmed to the
+        trainee. Keep it aside for the examiner, cut it off, and carry on."""
+        raw = self.path.read_bytes()
+        keep = raw[: raw.rfind(b"\n") + 1]
+        with open(str(self.path) + ".torn", "ab") as fh:
+            fh.write(raw[len(keep):] + b"\n")
+        with open(self.path, "r+b") as fh:
+            fh.truncate(len(keep))
+            fh.flush()
+            os.fsync(fh.fileno())
+        return read_log(self.path)
+
+
+def _only_torn_tail(log: LogRead) -> bool:
+    return len(log.problems) == 1 and (
+        "afbrudt midt i skrivningen" in log.problems[0] or "mangler afsluttende linjeskift" in log.problems[0]
+    )
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a newly created log file's directory entry durable too."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

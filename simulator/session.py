@@ -1,0 +1,130 @@
+"""A trainee's session on one case: the I/O edge between the engine and the log.
+
+The widgets, the CLI, the tests and the synthetic nbgrader cohorts all play
+through this class, so there is one way to record a choice.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from .decision_log import LOG_SUFFIX, DecisionLog, LogRead, read_log
+from .engine import Result, choice_event, letter_event, replay
+from .keys import case_version
+from .model import Case, ChoiceStep, LetterStep
+
+Mode = Literal["selvstudie", "eksamen", "undervisning"]
+MODES: tuple[str, ...] = ("selvstudie", "eksamen", "undervisning")
+
+
+def default_log_path(folder: Path, case_id: str) -> Path:
+    return Path(folder) / f"{case_id}{LOG_SUFFIX}"
+
+
+class Session:
+    def __init__(self, case: Case, log_path: Path, mode: Mode = "selvstudie", trainee: str = ""):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+        self.case = case
+        self.mode = mode
+        self.version = case_version(case)
+        self.log = DecisionLog(Path(log_path))
+        self.trainee = trainee
+        self._ensure_started()
+
+    # ------------------------------------------------------------ reading
+
+    def read(self) -> LogRead:
+        return read_log(self.log.path, self.case.id, self.version)
+
+    def result(self) -> Result:
+        return replay(self.case, self.read().events)
+
+    @property
+    def step(self) -> ChoiceStep | LetterStep | None:
+        res = self.result()
+        return None if res.finished else {s.id: s for s in self.case.steps}[res.current]
+
+    # ------------------------------------------------------------ writing
+
+    def _ensure_started(self) -> None:
+        def guard(log: LogRead) -> str | None:
+            return "already started" if log.events else None
+
+        self.log.append(
+            {"type": "start", "case": self.case.id, "case_version": self.version,
+             "mode": self.mode, "trainee": self.trainee, "pid": os.getpid()},
+            guard,
+        )
+
+    def choose(self, step_id: str, option_id: str) -> tuple[bool, str | None]:
+        """Record a choice if, on disk, the case is still at that step.
+
+        Returns (recorded, reason). A second click, or the same click from a
+        second tab, finds the case already past the step and records nothing.
+        """
+
+        def guard(log: LogRead) -> str | None:
+            res = replay(self.case, log.events)
+            if res.finished:
+                return "sagen er allerede afsluttet"
+            if res.current != step_id:
+                return "valget er allerede registreret"
+            step = {s.id: s for s in self.case.steps}[step_id]
+            if not isinstance(step, ChoiceStep) or option_id not in {o.id for o in step.options}:
+                return f"ukendt valg {option_id!r} ved trinnet {step_id!r}"
+            return None
+
+        written, reason = self.log.append(choice_event(step_id, option_id), guard)
+        return written is not None, reason
+
+    def submit_letter(self, step_id: str, text: str) -> tuple[bool, str | None]:
+        def guard(log: LogRead) -> str | None:
+            res = replay(self.case, log.events)
+            if res.finished or res.current != step_id:
+                return "brevet er allerede afleveret"
+            step = {s.id: s for s in self.case.steps}[step_id]
+            return None if isinstance(step, LetterStep) else f"{step_id!r} er ikke et brevtrin"
+
+        written, reason = self.log.append(letter_event(step_id, text), guard)
+        if written is not None:
+            self.draft_path(step_id).unlink(missing_ok=True)
+        return written is not None, reason
+
+    # ------------------------------------------------------------ letter drafts
+
+    def draft_path(self, step_id: str) -> Path:
+        return self.log.path.with_name(f"{self.log.path.name}.{step_id}.draft.txt")
+
+    def save_draft(self, step_id: str, text: str) -> None:
+        """Atomic replace, so a crash while typing keeps the last saved draft whole."""
+        path = self.draft_path(step_id)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def load_draft(self, step_id: str) -> str:
+        try:
+            return self.draft_path(step_id).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+
+def play_into_log(case: Case, log_path: Path, choices: list[str], letters: list[str] | None = None,
+                  mode: Mode = "selvstudie", trainee: str = "") -> Result:
+    """Play a whole path through a real session and log (used by tests and synthetic cohorts)."""
+    from .engine import events_for
+
+    session = Session(case, log_path, mode, trainee)
+    for ev in events_for(case, choices, letters):
+        if ev["type"] == "choice":
+            session.choose(ev["step"], ev["option"])
+        else:
+            session.submit_letter(ev["step"], ev["text"])
+    return session.result()
+
