@@ -271,17 +271,18 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
     docs = {d.id for d in case.documents}
     reports, provisions = lib.reports, lib.provisions
 
-    def cite(loc: str, legal: Iterable[str], sources: Iterable[Any]) -> None:
+    def cite(loc: str, legal: Iterable[str], sources: Iterable[Any], field: str = "sources") -> None:
+        prefix = f"{loc}." if loc else ""
         for j, ref in enumerate(legal):
             if ref not in provisions:
-                bad(f"{loc}.legal[{j}]", f"provision {ref!r} is not in the legal registry ({REGISTRY_FILE})")
+                bad(f"{prefix}legal[{j}]", f"provision {ref!r} is not in the legal registry ({REGISTRY_FILE})")
         for j, src in enumerate(sources):
             if src.report not in reports:
-                bad(f"{loc}.sources[{j}].report", f"report {src.report!r} is not in the registry's reports")
+                bad(f"{prefix}{field}[{j}].report", f"report {src.report!r} is not in the registry's reports")
             if src.lines and not (0 < src.lines[0] <= src.lines[1]):
-                bad(f"{loc}.sources[{j}].lines", "line range must be positive and ascending")
+                bad(f"{prefix}{field}[{j}].lines", "line range must be positive and ascending")
 
-    cite("", (), case.based_on)
+    cite("", (), case.based_on, "based_on")
     if case.start not in step_ids:
         bad("start", f"start step {case.start!r} does not exist")
     for name_, var in case.state.items():
@@ -379,8 +380,36 @@ def _graph_problems(case: Case, name: str) -> list[Problem]:
     for s in case.steps:
         if s.id not in can_end:
             out.append(Problem(name, f"steps[{index[s.id]}]", f"no ending can be reached from step {s.id!r}"))
+    cycle = _find_cycle(succ, case.start)
+    if cycle:
+        # Cases are acyclic so that every path ends; a repeat visit is authored as a new step.
+        out.append(Problem(name, f"steps[{index[cycle[0]]}]", "the steps form a loop: " + " -> ".join(cycle)))
     out += _model_path_problems(case, name)
     return out
+
+
+def _find_cycle(succ: dict[str, list[str]], start: str) -> list[str]:
+    """A loop reachable from start, as a list of step ids, or [] (iterative DFS)."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    stack: list[tuple[str, int]] = [(start, 0)]
+    path: list[str] = []
+    while stack:
+        node, i = stack.pop()
+        if i == 0:
+            state[node] = 1
+            path.append(node)
+        nexts = succ.get(node, [])
+        if i < len(nexts):
+            stack.append((node, i + 1))
+            nxt = nexts[i]
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                stack.append((nxt, 0))
+        else:
+            state[node] = 2
+            path.pop()
+    return []
 
 
 def _model_path_problems(case: Case, name: str) -> list[Problem]:

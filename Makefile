@@ -1,0 +1,40 @@
+# Two commands on a fresh machine (Python 3.11, pip, git, make, Debian apt):
+#   make course   set up, then open JupyterLab on the course's start page
+#   make test     set up (incl. headless Chromium), then run the whole test suite
+# Everything installs into .venv from the pinned, tested set in constraints.txt.
+
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PORT    ?= 8888
+PYTEST_ARGS ?=
+
+.PHONY: course test setup browser-deps bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+course: setup
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) course/00-start.ipynb
+
+# Debian's Chromium for the browser tests (Playwright drives it with executable_path;
+# Playwright's own browser download cannot work on a closed network).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+test: setup browser-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts

@@ -1,0 +1,143 @@
+"""The five cases: valid, branching, legally cited, in our own words, and scored so that the
+best path beats the typical errors on every criterion."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import yaml
+
+from simulator.casefile import CASES_DIR, load_library
+from simulator.engine import events_for, replay
+from simulator.keys import strip_keys
+from simulator.model import CRITERIA, ChoiceStep, LetterStep
+
+from conftest import CASE_IDS, SEEDS
+from own_words import copied_runs
+
+EXPECTED_CASES = {"rune", "michael", "benny", "marie", "sofie"}
+pytestmark = pytest.mark.skipif(not CASE_IDS, reason="no case files yet")
+
+
+def test_the_five_cases_exist():
+    assert EXPECTED_CASES <= set(CASE_IDS)
+
+
+def path_steps(case, path):
+    """Step ids visited along a path of option ids."""
+    steps, current, visited = {s.id: s for s in case.steps}, case.start, []
+    for choice in path:
+        step = steps[current]
+        visited.append(step.id)
+        current = step.next if isinstance(step, LetterStep) else next(o.next for o in step.options if o.id == choice)
+    return visited, current
+
+
+@pytest.fixture(params=CASE_IDS)
+def case(request, all_cases):
+    return all_cases[request.param]
+
+
+def test_at_least_eight_decision_points_on_the_model_path(case):
+    visited, _ = path_steps(case, case.model_path)
+    choice_ids = {s.id for s in case.steps if isinstance(s, ChoiceStep)}
+    assert len([v for v in visited if v in choice_ids]) >= 8
+
+
+def test_branching_is_real(case):
+    """Wrong choices lead to other steps, not just other feedback on one line."""
+    model, _ = path_steps(case, case.model_path)
+    errors, _ = path_steps(case, case.typical_error_path)
+    off_model = {s.id for s in case.steps} - set(model)
+    assert len(off_model) >= 2, "fewer than two steps lie off the model path"
+    assert set(errors) - set(model), "the typical-error path visits no step of its own"
+    targets = Counter(len({o.next for o in s.options}) for s in case.steps if isinstance(s, ChoiceStep))
+    assert sum(n for k, n in targets.items() if k > 1) >= 3, "fewer than three steps branch"
+
+
+def test_best_path_beats_typical_errors_on_every_criterion(case):
+    best = replay(case, events_for(case, list(case.model_path)))
+    worst = replay(case, events_for(case, list(case.typical_error_path)))
+    assert best.finished and worst.finished
+    assert best.problems == worst.problems == []
+    tested = [c for c in CRITERIA if best.scores[c].score is not None]
+    assert tested, "the model path tests no criterion"
+    for crit in tested:
+        b, w = best.scores[crit].score, worst.scores[crit].score
+        assert w is not None, f"{crit}: the typical-error path never tests it"
+        assert b > w, f"{crit}: best {b} is not above typical errors {w}"
+    assert best.critical_errors == []
+    assert worst.critical_errors, "the typical errors raise no critical error"
+
+
+def test_model_path_ends_well_and_in_a_letter(case):
+    visited, ending = path_steps(case, case.model_path)
+    steps = {s.id: s for s in case.steps}
+    assert any(isinstance(steps[v], LetterStep) for v in visited)
+    assert next(e for e in case.endings if e.id == ending).good is True
+
+
+def test_refusals_end_in_a_letter_with_a_rubric_and_model_letter(case):
+    for step in case.steps:
+        if isinstance(step, LetterStep) and step.decision != "bevilling":
+            assert step.model_letter and step.rubric
+            ids = set(step.rubric.include) | {i.id for i in step.rubric.items}
+            assert {"kv-klageinstans", "kv-frist", "kv-til-kommunen", "kv-genvurdering"} <= ids
+            assert any(i.criterion == "begrundelse" for i in step.rubric.items), "no case-specific begrundelse item"
+
+
+def test_every_criterion_is_tested_in_at_least_three_cases(all_cases):
+    if not EXPECTED_CASES <= set(all_cases):
+        pytest.fail("not all five cases exist yet")
+    for crit in CRITERIA:
+        testing = [
+            cid for cid, case in all_cases.items()
+            if any(crit in (o.credit or {}) for s in case.steps if isinstance(s, ChoiceStep) for o in s.options)
+        ]
+        assert len(testing) >= 3, f"{crit} is tested only in {testing}"
+
+
+def test_marie_and_sofie_end_in_a_section_85_letter(all_cases):
+    for cid in ("marie", "sofie"):
+        letters = [s for s in all_cases[cid].steps if isinstance(s, LetterStep)]
+        assert letters and all("sel-85" in s.legal for s in letters), cid
+
+
+def test_cited_report_lines_exist(case):
+    lib = load_library()
+    lengths = {
+        r.id: len((SEEDS / r.file).read_text(encoding="utf-8", errors="replace").splitlines()) for r in lib.registry.reports
+    }
+    refs = list(case.based_on)
+    for d in case.documents:
+        refs += d.sources
+    for s in case.steps:
+        refs += s.sources
+        if isinstance(s, ChoiceStep):
+            for o in s.options:
+                refs += o.sources
+    assert refs
+    for ref in refs:
+        if ref.lines:
+            assert ref.lines[1] <= lengths[ref.report], f"{ref.report} has no line {ref.lines[1]}"
+
+
+def test_case_text_is_in_our_own_words(case):
+    text = (CASES_DIR / f"{case.id}.yaml").read_text(encoding="utf-8")
+    runs = copied_runs(text, SEEDS)
+    assert runs == [], f"{len(runs)} ten-word runs copied from the reports, e.g. {runs[:3]}"
+
+
+def test_exam_copy_has_no_key_material(case):
+    public = yaml.safe_dump(strip_keys(case).model_dump(mode="json"), allow_unicode=True)
+    for step in case.steps:
+        if isinstance(step, ChoiceStep):
+            for o in step.options:
+                if o.feedback:
+                    assert o.feedback not in public
+                if o.critical:
+                    assert o.critical not in public
+        elif step.model_letter:
+            assert step.model_letter.strip()[:200] not in public
+    assert "credit" not in public.replace("credit: null", "")

@@ -1,0 +1,69 @@
+"""The `sagssim` command: exit codes and the documented JSON shapes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import MINIMAL, ROOT
+
+
+def sagssim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "simulator.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+def test_validate_all_cases_passes():
+    r = sagssim("validate")
+    assert r.returncode == 0, r.stderr
+    assert "case files valid" in r.stdout
+
+
+def test_validate_reports_a_broken_file_and_exits_non_zero(tmp_path):
+    bad = tmp_path / "minimal.yaml"
+    bad.write_text(MINIMAL.read_text(encoding="utf-8").replace("next: brev\n", "next: ingen\n", 1), encoding="utf-8")
+    r = sagssim("validate", str(bad))
+    assert r.returncode == 1
+    assert f"{bad}:" in r.stderr and "unknown step or ending 'ingen'" in r.stderr
+
+
+def test_play_json_shape():
+    r = sagssim("play", str(MINIMAL), "--choices", "afgoer,brev", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) >= {"case", "current", "finished", "path", "state", "flags", "documents",
+                        "scores", "critical_errors", "feedback", "letters", "problems", "letter_checks"}
+    assert out["finished"] is True
+    assert out["scores"]["partshoering"]["score"] == 0.0
+    assert {e["ref"] for e in out["critical_errors"]} == {"s1.afgoer", "hoering-foer-afgoerelse"}
+    assert set(out["scores"]["partshoering"]) == {"score", "earned", "possible", "items"}
+
+
+def test_play_with_an_unknown_option_reports_a_problem():
+    r = sagssim("play", str(MINIMAL), "--choices", "nej", "--json")
+    assert r.returncode == 1
+    assert json.loads(r.stdout)["problems"]
+
+
+def test_play_unknown_case_names_the_known_ones():
+    r = sagssim("play", "nobody")
+    assert r.returncode == 1 and "known cases" in r.stderr
+
+
+def test_check_letter_json_shape(tmp_path):
+    letter = tmp_path / "brev.txt"
+    letter.write_text("Du kan klage til Ankestyrelsen inden 4 uger.", encoding="utf-8")
+    r = sagssim("check-letter", "--case", str(MINIMAL), str(letter), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) == {"case", "step", "items", "scores", "words", "lix", "lix_band", "notes"}
+    assert [(i["id"], i["passed"]) for i in out["items"]] == [("kv-frist", True), ("kv-klageinstans", True)]
+    for item in out["items"]:
+        assert set(item) == {"id", "criterion", "severity", "label", "passed", "points", "earned", "reason", "evidence"}
+
+
+def test_check_letter_missing_file_is_a_clear_error():
+    r = sagssim("check-letter", "--case", str(MINIMAL), "/no/such/letter.txt")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "/no/such/letter.txt" in r.stderr

@@ -1,0 +1,42 @@
+"""The two commands and the pins: what a fresh machine relies on."""
+
+from __future__ import annotations
+
+import tomllib
+
+import yaml
+
+from conftest import ROOT
+
+
+def pins() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return project["dependencies"] + project["optional-dependencies"]["test"]
+
+
+def test_every_dependency_is_pinned_exactly():
+    assert all("==" in p for p in pins())
+
+
+def test_environment_yml_mirrors_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert [p for p in pip_section if not p.startswith("-e")] == pins()
+    assert "python=3.11" in env["dependencies"]
+
+
+def test_constraints_agree_with_the_pins():
+    constraints = {
+        line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line
+    }
+    for pin in pins():
+        name, version = pin.split("==")
+        assert constraints[name.lower().replace("_", "-")] == version, name
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make course" in readme and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
