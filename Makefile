@@ -9,6 +9,8 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 8888
 PYTEST_ARGS ?=
+# nbgrader runs `alembic` by name when it creates a gradebook: the venv must be on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: course test setup browser-deps bench clean
 

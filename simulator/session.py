@@ -23,8 +23,15 @@ def default_log_path(folder: Path, case_id: str) -> Path:
     return Path(folder) / f"{case_id}{LOG_SUFFIX}"
 
 
+def grading_run() -> bool:
+    """True while nbgrader autograde executes the notebook: then nothing may be written,
+    or a missing log would be replaced by an empty one and escape notice."""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
 class Session:
-    def __init__(self, case: Case, log_path: Path, mode: Mode = "selvstudie", trainee: str = ""):
+    def __init__(self, case: Case, log_path: Path, mode: Mode = "selvstudie", trainee: str = "",
+                 read_only: bool | None = None):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
         self.case = case
@@ -32,7 +39,9 @@ class Session:
         self.version = case_version(case)
         self.log = DecisionLog(Path(log_path))
         self.trainee = trainee
-        self._ensure_started()
+        self.read_only = grading_run() if read_only is None else read_only
+        if not self.read_only:
+            self._ensure_started()
 
     # ------------------------------------------------------------ reading
 
@@ -77,6 +86,8 @@ class Session:
                 return f"ukendt valg {option_id!r} ved trinnet {step_id!r}"
             return None
 
+        if self.read_only:
+            return False, "loggen er skrivebeskyttet under bedømmelsen"
         written, reason = self.log.append(choice_event(step_id, option_id), guard)
         return written is not None, reason
 
@@ -88,6 +99,8 @@ class Session:
             step = {s.id: s for s in self.case.steps}[step_id]
             return None if isinstance(step, LetterStep) else f"{step_id!r} er ikke et brevtrin"
 
+        if self.read_only:
+            return False, "loggen er skrivebeskyttet under bedømmelsen"
         written, reason = self.log.append(letter_event(step_id, text), guard)
         if written is not None:
             self.draft_path(step_id).unlink(missing_ok=True)
@@ -100,6 +113,8 @@ class Session:
 
     def save_draft(self, step_id: str, text: str) -> None:
         """Atomic replace, so a crash while typing keeps the last saved draft whole."""
+        if self.read_only:
+            return
         path = self.draft_path(step_id)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:

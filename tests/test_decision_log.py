@@ -158,3 +158,11 @@ def test_letter_draft_survives_and_is_removed_on_submit(minimal, tmp_path):
     assert Session(minimal, s.log.path).load_draft("brev") == "Kære Anna"
     s.submit_letter("brev", "Kære Anna, ...")
     assert not s.draft_path("brev").exists()
+
+
+def test_nothing_is_written_while_nbgrader_autogrades(minimal, tmp_path, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    path = tmp_path / "minimal.decisions.jsonl"
+    s = Session(minimal, path)
+    assert s.choose("s1", "hoer") == (False, "loggen er skrivebeskyttet under bedømmelsen")
+    assert not path.exists()
