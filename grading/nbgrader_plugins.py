@@ -34,6 +34,7 @@ MARK_SCHEME = re.compile(r"^[ \t]*=== BEGIN MARK SCHEME ===.*?=== END MARK SCHEM
 EXAMINER_ONLY = "examiner-only"
 LETTER_VIEW_ID = "brev-visning"
 GRADING_IMPORT = "from grading.autograde import"
+AUTO_COMMENT = "Foreløbige point fra den automatiske kontrol"
 
 
 def grade_id(cell) -> str | None:
@@ -83,7 +84,7 @@ class SagssimReview(NbGraderPreprocessor):
             grade.manual_score = score
             grade.needs_manual_grade = True
         comment = gb.find_comment(gid, notebook_id, assignment_id, student_id)
-        comment.auto_comment = f"Foreløbige point fra den automatiske kontrol: {score:g} af {points:g}. Skal bekræftes.\n{reasons}"
+        comment.auto_comment = f"{AUTO_COMMENT}: {score:g} af {points:g}. Skal bekræftes.\n{reasons}"
 
     @staticmethod
     def _letter_outputs(graded, lib) -> list:
@@ -122,6 +123,9 @@ class ScrubKeyMaterial(NbGraderPreprocessor):
             cell.source = MARK_SCHEME.sub("", cell.source)
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if o.get("metadata", {}).get("sagssim") != EXAMINER_ONLY]
+        nbg = cell.metadata.get("nbgrader", {})
+        if (nbg.get("comment") or "").startswith(AUTO_COMMENT):
+            nbg["comment"] = None  # the rubric pre-check is for the examiner; their own comment is kept
         return cell, resources
 
 

@@ -125,6 +125,41 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_course(args: argparse.Namespace) -> int:
+    from grading.course import build_course
+
+    cases = [c.strip() for c in args.cases.split(",")] if args.cases else None
+    try:
+        written = build_course(Path(args.dir), cases, Path(args.students) if args.students else None,
+                               args.course_id)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"Course written to {Path(args.dir).resolve()} with assignments: {', '.join(written)}")
+    print("Next: cd there and run `nbgrader generate_assignment <case>` for each, then release.")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from grading.cohort import grade_cohort
+
+    outcomes = grade_cohort(Path(args.dir), args.assignment or None, args.student or None,
+                            progress=not args.quiet, replay=not args.kernel)
+    failed = [o for o in outcomes if not o.success]
+    for o in failed:
+        print(f"FAILED {o.student}/{o.assignment}:\n{o.error}", file=sys.stderr)
+    print(f"graded {len(outcomes) - len(failed)} of {len(outcomes)} submissions")
+    return 1 if failed else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from grading.export import write_csv
+
+    n = write_csv(Path(args.dir), Path(args.out), args.course_id)
+    print(f"{n} rows written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sagssim", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -146,6 +181,27 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("file")
     cl.add_argument("--json", action="store_true")
     cl.set_defaults(func=cmd_check_letter)
+
+    bc = sub.add_parser("build-course", help="write an nbgrader course directory from the cases")
+    bc.add_argument("dir")
+    bc.add_argument("--cases", help="comma-separated case ids (default: all)")
+    bc.add_argument("--students", help="CSV with columns id[,first_name,last_name,email]")
+    bc.add_argument("--course-id", default="sagssim")
+    bc.set_defaults(func=cmd_build_course)
+
+    gr = sub.add_parser("grade", help="autograde submissions in one process (fast), with progress")
+    gr.add_argument("dir", help="course directory")
+    gr.add_argument("--assignment", action="append", help="only this case (repeatable)")
+    gr.add_argument("--student", action="append", help="only this student (repeatable)")
+    gr.add_argument("--kernel", action="store_true", help="execute notebooks in kernels like stock nbgrader")
+    gr.add_argument("--quiet", action="store_true")
+    gr.set_defaults(func=cmd_grade)
+
+    ex = sub.add_parser("export", help="per-criterion and per-decision-point scores to CSV")
+    ex.add_argument("dir", help="course directory")
+    ex.add_argument("--out", default="scores.csv")
+    ex.add_argument("--course-id", default="sagssim")
+    ex.set_defaults(func=cmd_export)
 
     sc = sub.add_parser("schema", help="write the JSON Schemas for case authors' editors")
     sc.add_argument("--out", default=str(CASES_DIR))

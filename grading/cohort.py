@@ -1,0 +1,79 @@
+"""Cohort grading: nbgrader's own autograde pipeline, in one process, without kernels.
+
+Stock `nbgrader autograde` starts a Python kernel for every notebook and runs
+every cell, including the widget player, only so that the hidden grading cells
+can replay the decision log. Here the same Autograde converter runs with the
+same sanitizing preprocessors (OverwriteCells restores the grading cells from
+the gradebook) and the same SaveAutoGrades, but `Execute` is replaced by
+`ReplayExecute`, which runs only the grading cells, in this process. The scores
+written to the gradebook are the same; the benchmark checks that.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config.loader import PyFileConfigLoader
+
+STOCK_EXECUTE = "nbgrader.preprocessors.Execute"
+REPLAY_EXECUTE = "grading.nbgrader_plugins.ReplayExecute"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    assignment: str
+    student: str
+    success: bool
+    error: str = ""
+
+
+def course_config(root: Path, replay: bool = True):
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    if replay:
+        pre = [REPLAY_EXECUTE if str(p).endswith("Execute") and "Replay" not in str(p) else p
+               for p in config.Autograde.autograde_preprocessors]
+        config.Autograde.autograde_preprocessors = pre
+    return config
+
+
+def submissions(root: Path, assignments: list[str] | None = None, students: list[str] | None = None):
+    submitted = Path(root) / "submitted"
+    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()) if submitted.exists() else []:
+        if students and student_dir.name not in students:
+            continue
+        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+            if assignments and assignment_dir.name not in assignments:
+                continue
+            yield assignment_dir.name, student_dir.name
+
+
+def grade_cohort(root: Path, assignments: list[str] | None = None, students: list[str] | None = None,
+                 progress: bool = True, replay: bool = True) -> list[Outcome]:
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    root = Path(root).resolve()
+    # nbgrader runs `alembic` by name when it first creates a gradebook
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    config = course_config(root, replay)
+    coursedir = CourseDirectory(config=config)
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    todo = list(submissions(root, assignments, students))
+    outcomes = []
+    bar = _progress(len(todo), progress)
+    for assignment, student in todo:
+        result = api.autograde(assignment, student, force=True, create=True)
+        outcomes.append(Outcome(assignment, student, bool(result.get("success")), result.get("error") or ""))
+        bar.set_postfix_str(f"{student}/{assignment}", refresh=False)
+        bar.update(1)
+    bar.close()
+    return outcomes
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, disable=not enabled, unit="aflevering", desc="Bedømmer", file=sys.stderr)

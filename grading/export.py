@@ -1,0 +1,91 @@
+"""Per-trainee, per-case, per-criterion (and per decision point) scores out of the gradebook.
+
+nbgrader's own `export` writes assignment totals only. This reads every grade
+cell through nbgrader's Gradebook API, and replays each trainee's autograded
+decision log through the engine for the decision-point rows.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from .autograde import grade_folder, load_key
+
+COLUMNS = ["student", "case", "level", "criterion", "item", "choice", "score", "max_score",
+           "needs_manual_grade", "flagged"]
+
+
+@dataclass(frozen=True)
+class Row:
+    student: str
+    case: str
+    level: str  # "criterion" (a grade cell: choices or letter) or "decision_point"
+    criterion: str
+    item: str  # grade cell id, or step id for a decision point
+    choice: str
+    score: float | None
+    max_score: float
+    needs_manual_grade: bool
+    flagged: bool
+
+
+def criterion_of(grade_id: str) -> tuple[str, str] | None:
+    """valg-partshoering -> ("valg", "partshoering"); other cells are not Sagssim criteria."""
+    for prefix in ("valg-", "brev-"):
+        if grade_id.startswith(prefix) and grade_id != "brev-visning":
+            return prefix[:-1], grade_id[len(prefix):]
+    return None
+
+
+def rows(root: Path, course_id: str = "sagssim") -> list[Row]:
+    root = Path(root).resolve()
+    out: list[Row] = []
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id) as gb:
+        for assignment in gb.assignments:
+            for student in gb.students:
+                try:
+                    sub = gb.find_submission(assignment.name, student.id)
+                except MissingEntry:
+                    continue
+                for nb in sub.notebooks:
+                    for grade in sorted(nb.grades, key=lambda g: g.name):
+                        parsed = criterion_of(grade.name)
+                        if parsed:
+                            out.append(Row(student.id, assignment.name, "criterion", parsed[1], grade.name, "",
+                                           grade.score, grade.max_score, bool(grade.needs_manual_grade),
+                                           bool(nb.flagged)))
+                    out += decision_point_rows(root, assignment.name, student.id, bool(nb.flagged))
+    return out
+
+
+def decision_point_rows(root: Path, case_id: str, student: str, flagged: bool) -> list[Row]:
+    key = root / "keys" / f"{case_id}.yaml"
+    folder = root / "autograded" / student / case_id
+    if not key.exists() or not folder.exists():
+        return []
+    case, _ = load_key(str(key))
+    graded = grade_folder(case, folder)
+    if not graded.trusted:
+        return []
+    chosen = {v.step: v.option or "" for v in graded.result.path}
+    out = []
+    for crit, score in graded.result.scores.items():
+        for item in score.items:
+            if item.source == "choice":
+                out.append(Row(student, case_id, "decision_point", crit, item.ref, chosen.get(item.ref, ""),
+                               item.earned, item.possible, False, flagged))
+    return out
+
+
+def write_csv(root: Path, out: Path, course_id: str = "sagssim") -> int:
+    data = rows(root, course_id)
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in data:
+            writer.writerow(asdict(row))
+    return len(data)
