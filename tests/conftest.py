@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,12 @@ def minimal_data():
     return copy.deepcopy(yaml.safe_load(MINIMAL.read_text(encoding="utf-8")))
 
 
+@functools.cache
+def case_by_id(case_id: str):
+    """One case, loaded once; a broken case fails only the tests that use it."""
+    return load_case(CASES_DIR / f"{case_id}.yaml", load_library())
+
+
 @pytest.fixture(scope="session")
 def all_cases(library):
-    return {cid: load_case(CASES_DIR / f"{cid}.yaml", library) for cid in CASE_IDS}
+    return {cid: case_by_id(cid) for cid in CASE_IDS}

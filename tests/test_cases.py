@@ -13,11 +13,10 @@ from simulator.engine import events_for, replay
 from simulator.keys import strip_keys
 from simulator.model import CRITERIA, ChoiceStep, LetterStep
 
-from conftest import CASE_IDS, SEEDS
+from conftest import CASE_IDS, SEEDS, case_by_id
 from own_words import copied_runs
 
 EXPECTED_CASES = {"rune", "michael", "benny", "marie", "sofie"}
-pytestmark = pytest.mark.skipif(not CASE_IDS, reason="no case files yet")
 
 
 def test_the_five_cases_exist():
@@ -35,8 +34,8 @@ def path_steps(case, path):
 
 
 @pytest.fixture(params=CASE_IDS)
-def case(request, all_cases):
-    return all_cases[request.param]
+def case(request):
+    return case_by_id(request.param)
 
 
 def test_at_least_eight_decision_points_on_the_model_path(case):

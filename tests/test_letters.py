@@ -12,7 +12,7 @@ from simulator.casefile import rubric_items
 from simulator.model import LetterStep
 from simulator.readability import readability
 
-from conftest import CASE_IDS
+from conftest import CASE_IDS, case_by_id
 
 LETTERS = Path(__file__).resolve().parent / "letters"
 LETTER_CASES = sorted(p.name for p in LETTERS.iterdir() if p.is_dir()) if LETTERS.exists() else []
@@ -33,19 +33,19 @@ def test_every_case_with_a_letter_has_test_letters(all_cases):
 
 
 @pytest.mark.parametrize("case_id", LETTER_CASES)
-def test_at_least_twelve_letters_and_every_critical_item_targeted(case_id, all_cases, library):
+def test_at_least_twelve_letters_and_every_critical_item_targeted(case_id, library):
     expected = manifest(case_id)
     assert len(expected) >= 12
     assert expected["model.txt"] == []
-    items = rubric_items(letter_step(all_cases[case_id]), library)
+    items = rubric_items(letter_step(case_by_id(case_id)), library)
     serious = {i.id for i in items if i.severity in ("kritisk", "vaesentlig")}
     targeted = {i for failing in expected.values() for i in failing}
     assert serious <= targeted, f"no test letter targets {sorted(serious - targeted)}"
 
 
 @pytest.mark.parametrize("case_id", LETTER_CASES)
-def test_model_letter_passes_everything(case_id, all_cases, library):
-    step = letter_step(all_cases[case_id])
+def test_model_letter_passes_everything(case_id, library):
+    step = letter_step(case_by_id(case_id))
     text = (LETTERS / case_id / "model.txt").read_text(encoding="utf-8")
     assert " ".join(text.split()) == " ".join(step.model_letter.split()), "model.txt differs from the case's model_letter"
     report = check_letter(text, rubric_items(step, library))
@@ -57,14 +57,16 @@ def test_model_letter_passes_everything(case_id, all_cases, library):
 
 def _letter_params():
     for cid in LETTER_CASES:
+        if not (LETTERS / cid / "expected.yaml").exists():
+            continue  # reported by the test below, not as a collection error
         for name in manifest(cid):
             if name != "model.txt":
                 yield pytest.param(cid, name, id=f"{cid}/{name}")
 
 
 @pytest.mark.parametrize("case_id, name", list(_letter_params()))
-def test_flawed_letter_fails_its_items_and_scores_below_the_model(case_id, name, all_cases, library):
-    step = letter_step(all_cases[case_id])
+def test_flawed_letter_fails_its_items_and_scores_below_the_model(case_id, name, library):
+    step = letter_step(case_by_id(case_id))
     items = rubric_items(step, library)
     report = check_letter((LETTERS / case_id / name).read_text(encoding="utf-8"), items)
     result = {i.id: i.passed for i in report.items}

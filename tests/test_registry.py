@@ -23,8 +23,8 @@ def test_the_rules_that_must_be_exactly_right(library):
     prov = library.provisions
     assert "4 uger" in prov["rsl-67"].gist
     assert "genvurdering" in prov["rsl-66"].gist and "Ankestyrelsen" in prov["rsl-66"].gist
-    for word in ("ugunst", "væsentlig"):
-        assert word in prov["fvl-19"].gist
+    assert "ugunst" in prov["fvl-19"].gist or "imod borgeren" in prov["fvl-19"].gist
+    assert "væsentlig" in prov["fvl-19"].gist
     for word in ("retsregler", "hovedhensyn"):
         assert word in prov["fvl-24-1"].gist
     assert "klageinstans" in prov["fvl-25"].gist and "frist" in prov["fvl-25"].gist
