@@ -1,0 +1,169 @@
+"""One function per benchmark section; each returns the figures it measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "tests"))  # the synthetic cohort lives with the tests that also use it
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    note: str = ""
+
+
+def case_ids() -> list[str]:
+    from simulator.casefile import CASES_DIR, case_files
+
+    return [p.stem for p in case_files(CASES_DIR)]
+
+
+def _run(*cmd: str, cwd: Path | None = None, env: dict | None = None) -> float:
+    t0 = time.perf_counter()
+    r = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    return time.perf_counter() - t0
+
+
+def engine(cases: list[str], **_) -> list[Figure]:
+    """Pure replay of the whole log per choice (what every click and every grade does)."""
+    from simulator.casefile import CASES_DIR, load_case, load_library
+    from simulator.engine import events_for, replay
+    from simulator.session import Session
+
+    lib = load_library()
+    per_event, per_click = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for cid in cases:
+            case = load_case(CASES_DIR / f"{cid}.yaml", lib)
+            events = events_for(case, list(case.model_path))
+            reps = 200
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                replay(case, events)
+            per_event.append((time.perf_counter() - t0) / reps / len(events))
+            session = Session(case, Path(tmp) / f"{cid}.decisions.jsonl", mode="selvstudie", read_only=False)
+            for ev in events:
+                t0 = time.perf_counter()
+                if ev["type"] == "choice":
+                    session.choose(ev["step"], ev["option"])
+                else:
+                    session.submit_letter(ev["step"], ev["text"])
+                per_click.append(time.perf_counter() - t0)
+    return [
+        Figure("engine: replay time per choice", statistics.mean(per_event) * 1e6, "µs",
+               f"model paths of {len(cases)} cases, 200 replays each"),
+        Figure("engine: one recorded choice (lock, append, fsync, replay)", statistics.median(per_click) * 1e3, "ms",
+               f"median of {len(per_click)} choices"),
+    ]
+
+
+def notebooks(cases: list[str], **_) -> list[Figure]:
+    """Execute each case notebook headless, as nbval and papermill do."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from grading.course import build_course
+
+    figures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        build_course(tmp / "course", cases)
+        for cid in cases:
+            trainee_nb = ROOT / "course" / f"{cid}.ipynb"
+            for label, path in (("kursus", trainee_nb), ("eksamen", tmp / "course" / "source" / cid / f"{cid}.ipynb")):
+                if not path.exists():
+                    continue
+                nb = nbformat.read(path, as_version=4)
+                env_dir = tmp / f"logs-{label}-{cid}"
+                env_dir.mkdir()
+                os.environ["SAGSSIM_LOG_DIR"] = str(env_dir)
+                t0 = time.perf_counter()
+                NotebookClient(nb, timeout=300, kernel_name="python3",
+                               resources={"metadata": {"path": str(path.parent)}}).execute()
+                figures.append(Figure(f"notebook: {label} {cid}", time.perf_counter() - t0, "s",
+                                      "start kernel + run all cells"))
+        os.environ.pop("SAGSSIM_LOG_DIR", None)
+    return figures
+
+
+def _gradebook_scores(root: Path) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {(s.student.id, s.assignment.name, g.name): (g.auto_score, g.manual_score)
+                for a in gb.assignments for s in a.submissions for nb in s.notebooks for g in nb.grades}
+
+
+def cohort(cases: list[str], trainees: int, **_) -> list[Figure]:
+    """The same submissions graded by stock sequential `nbgrader autograde` and by `sagssim grade`."""
+    from grading.course import build_course
+    from synthetic import cohort as make_cohort, students_csv, submit_cohort
+
+    people = make_cohort(trainees)
+    with tempfile.TemporaryDirectory() as tmp:
+        stock = Path(tmp) / "stock"
+        build_course(stock, cases, students_csv(Path(tmp) / "students.csv", people))
+        for cid in cases:
+            _run(str(BIN / "nbgrader"), "generate_assignment", cid, "--force", cwd=stock)
+        submit_cohort(stock, cases, people)
+        fast = Path(tmp) / "fast"
+        shutil.copytree(stock, fast)
+        (fast / "nbgrader_config.py").write_text((stock / "nbgrader_config.py").read_text().replace(str(stock), str(fast)))
+        n = trainees * len(cases)
+        t_stock = sum(_run(str(BIN / "nbgrader"), "autograde", cid, "--force", cwd=stock) for cid in cases)
+        t_fast = _run(str(BIN / "sagssim"), "grade", str(fast), "--quiet")
+        a, b = _gradebook_scores(stock), _gradebook_scores(fast)
+        same = a == b and len(a) > 0
+    return [
+        Figure("grading: stock nbgrader autograde, whole cohort", t_stock, "s", f"{n} submissions, sequential"),
+        Figure("grading: sagssim grade, whole cohort", t_fast, "s", f"{n} submissions, one process"),
+        Figure("grading: stock throughput", n / t_stock, "submissions/s"),
+        Figure("grading: sagssim throughput", n / t_fast, "submissions/s"),
+        Figure("grading: speed-up", t_stock / t_fast, "×", "stock time / sagssim time"),
+        Figure("grading: identical gradebook scores", float(same), "(1 = yes)", f"{len(a)} grade cells compared"),
+    ]
+
+
+def browser(**_) -> list[Figure]:
+    """Widget update time per click, measured in a real JupyterLab by the browser test."""
+    timings = ROOT / "test-artifacts" / "browser-timings.json"
+    timings.unlink(missing_ok=True)
+    _run(str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "-m", "browser", str(ROOT / "tests"), cwd=ROOT)
+    data = json.loads(timings.read_text(encoding="utf-8"))
+    clicks = [float(ms) for ms in data["click_ms"]]
+    return [
+        Figure("widgets: click → screen updated, median", statistics.median(clicks), "ms", f"{len(clicks)} clicks, headless Chromium"),
+        Figure("widgets: click → screen updated, max", max(clicks), "ms"),
+    ]
+
+
+def install(**_) -> list[Figure]:
+    """A fresh virtual environment with the pinned set (pip's wheel cache as it is on this machine)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        venv = Path(tmp) / "venv"
+        t = _run(sys.executable, "-m", "venv", str(venv))
+        t += _run(str(venv / "bin" / "pip"), "install", "--quiet", "-c", str(ROOT / "constraints.txt"),
+                  f"{ROOT}[test]")
+    return [Figure("fresh install (venv + pinned set)", t, "s", "pip with its local cache")]
+
+
+ALL: dict[str, Callable[..., list[Figure]]] = {
+    "engine": engine, "notebooks": notebooks, "browser": browser, "cohort": cohort, "install": install,
+}

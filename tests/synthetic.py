@@ -1,0 +1,103 @@
+"""Synthetic trainees for grading tests and benchmarks.
+
+A trainee has a skill in [0, 1]: at each decision point they pick the option with
+the most credit with that probability, otherwise another option at random. Their
+letter is the model letter, a flawed test letter, or nothing, by skill. Logs are
+written through the engine's own Session API against the key-free exam copy of
+the case, exactly as the exam player writes them.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.engine import events_for
+from simulator.model import Case, LetterStep
+from simulator.session import Session
+
+LETTERS = Path(__file__).resolve().parent / "letters"
+
+
+@dataclass(frozen=True)
+class Trainee:
+    id: str
+    skill: float
+    seed: int
+
+
+def cohort(n: int, seed: int = 7) -> list[Trainee]:
+    rng = random.Random(seed)
+    return [Trainee(f"t{i:03d}", round(i / max(n - 1, 1), 3), rng.randrange(1 << 30)) for i in range(n)]
+
+
+def choose_path(case: Case, trainee: Trainee) -> list[str]:
+    """Option ids along one walk; uses the full case (with credit) to know the best option."""
+    rng = random.Random(trainee.seed ^ zlib.crc32(case.id.encode()))  # stable across processes
+    steps = {s.id: s for s in case.steps}
+    current, path = case.start, []
+    while current in steps:
+        step = steps[current]
+        if isinstance(step, LetterStep):
+            path.append(step.id)
+            current = step.next
+            continue
+        ranked = sorted(step.options, key=lambda o: -sum((o.credit or {}).values()))
+        pick = ranked[0] if rng.random() < trainee.skill else rng.choice(ranked[1:])
+        path.append(pick.id)
+        current = pick.next
+    return path
+
+
+def letter_for(case: Case, trainee: Trainee) -> str:
+    step = next((s for s in case.steps if isinstance(s, LetterStep)), None)
+    if step is None:
+        return ""
+    rng = random.Random(trainee.seed)
+    if trainee.skill >= 0.8 and step.model_letter:
+        return step.model_letter
+    flawed = sorted(p for p in (LETTERS / case.id).glob("*.txt") if p.name != "model.txt")
+    if trainee.skill >= 0.2 and flawed:
+        return rng.choice(flawed).read_text(encoding="utf-8")
+    return ""
+
+
+def write_submission(full: Case, public: Case, folder: Path, trainee: Trainee) -> list[str]:
+    """Play the trainee's path into `folder/<case>.decisions.jsonl` through the exam copy."""
+    path = choose_path(full, trainee)
+    letter = letter_for(full, trainee)
+    session = Session(public, folder / f"{public.id}.decisions.jsonl", mode="eksamen", trainee=trainee.id,
+                      read_only=False)
+    for ev in events_for(public, path, [letter]):
+        if ev["type"] == "choice":
+            session.choose(ev["step"], ev["option"])
+        else:
+            session.submit_letter(ev["step"], ev["text"])
+    return path
+
+
+
+def submit_cohort(root: Path, case_ids: list[str], trainees: list[Trainee]) -> dict[tuple[str, str], list[str]]:
+    """Fill `root/submitted/` as `nbgrader collect` would leave it: the released files plus
+    each trainee's decision log. Needs `nbgrader generate_assignment` to have run."""
+    from simulator.casefile import load_case
+
+    paths: dict[tuple[str, str], list[str]] = {}
+    for cid in case_ids:
+        full = load_case(root / "keys" / f"{cid}.yaml")
+        public = load_case(root / "release" / cid / f"{cid}.case.yaml")
+        for t in trainees:
+            folder = root / "submitted" / t.id / cid
+            shutil.copytree(root / "release" / cid, folder)
+            (folder / "timestamp.txt").write_text("2026-11-23 10:00:00.000000 UTC")
+            paths[(t.id, cid)] = write_submission(full, public, folder, t)
+    return paths
+
+
+def students_csv(path: Path, trainees: list[Trainee]) -> Path:
+    path.write_text("id,first_name,last_name\n" + "".join(f"{t.id},Kursist,{t.id}\n" for t in trainees),
+                    encoding="utf-8")
+    return path

@@ -1,0 +1,215 @@
+"""End to end through the real nbgrader commands: build the course, generate the assignments,
+submit for a cohort of synthetic trainees, autograde (stock, with kernels), override a letter
+grade, generate feedback; then check every score against the engine, the flag on a tampered
+log, the keys' absence from everything a candidate receives, and the fast grader's agreement."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from grading.autograde import load_key
+from grading.cohort import grade_cohort
+from grading.course import CHOICE_POINTS, choice_criteria
+from grading.export import write_csv
+from simulator.casefile import load_case
+from simulator.engine import replay
+from simulator.decision_log import read_log
+from simulator.keys import case_version
+from simulator.model import ChoiceStep, LetterStep
+
+from conftest import CASE_IDS
+from synthetic import cohort, students_csv, submit_cohort
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent
+N_TRAINEES = 12
+TAMPERED = "t005"
+
+
+def run(*cmd: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    r = subprocess.run([str(BIN / cmd[0]), *cmd[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
+    assert r.returncode == 0, f"{' '.join(cmd)} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+    return r
+
+
+def key_strings(case) -> set[str]:
+    """Text that only the answer key holds; none of it may reach a candidate."""
+    keys: set[str] = set()
+    for step in case.steps:
+        if isinstance(step, ChoiceStep):
+            for o in step.options:
+                keys |= {t for t in (o.feedback, o.critical) if t}
+        elif isinstance(step, LetterStep):
+            if step.model_letter:
+                keys.add(step.model_letter.strip().splitlines()[0])
+                keys |= {line.strip() for line in step.model_letter.splitlines() if len(line.strip()) > 60}
+    keys |= {r.description for r in case.rules}
+    return {k.strip()[:120] for k in keys if len(k.strip()) > 25}
+
+
+GENERIC_KEY_MARKERS = ("BEGIN HIDDEN TESTS", "MARK SCHEME", "criterion_points", '"credit"', "credit:", "kun til eksaminator",
+                       "Foreløbige point fra den automatiske kontrol", "/keys/")
+
+
+def scan(files: list[Path], needles: set[str]) -> list[str]:
+    hits = []
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        for t in (text, html.unescape(text)):  # feedback is HTML: compare unescaped too
+            hits += [f"{f}: {n[:60]}" for n in needles if n in t]
+    return sorted(set(hits))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, library):
+    assert CASE_IDS, "no cases"
+    root = tmp_path_factory.mktemp("course")
+    trainees = cohort(N_TRAINEES)
+    students = students_csv(root.parent / "students.csv", trainees)
+    run("sagssim", "build-course", str(root), "--students", str(students), cwd=root)
+    for cid in CASE_IDS:
+        run("nbgrader", "generate_assignment", cid, "--force", cwd=root)
+    paths = submit_cohort(root, CASE_IDS, trainees)
+    # one trainee edits their log after the fact: choose the best first option instead
+    log = root / "submitted" / TAMPERED / CASE_IDS[0] / f"{CASE_IDS[0]}.decisions.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace('"option":"', '"option":"x', 1)
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # one trainee's log is missing altogether
+    (root / "submitted" / "t007" / CASE_IDS[-1] / f"{CASE_IDS[-1]}.decisions.jsonl").unlink()
+
+    for cid in CASE_IDS:
+        run("nbgrader", "autograde", cid, "--force", cwd=root)
+    return root, trainees, paths
+
+
+def expected_points(root: Path, cid: str, student: str, criterion: str) -> float:
+    case, _ = load_key(str(root / "keys" / f"{cid}.yaml"))
+    log = read_log(root / "submitted" / student / cid / f"{cid}.decisions.jsonl", cid, case_version(case))
+    if not log.intact:
+        return 0.0
+    score = replay(case, log.events).scores[criterion].score or 0.0
+    return round(score * CHOICE_POINTS, 2)
+
+
+def test_every_criterion_score_matches_the_engine(course):
+    root, trainees, _ = course
+    checked = 0
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for cid in CASE_IDS:
+            case = load_case(root / "keys" / f"{cid}.yaml")
+            for t in trainees:
+                for crit in choice_criteria(case):
+                    grade = gb.find_grade(f"valg-{crit}", cid, cid, t.id)
+                    assert grade.auto_score == pytest.approx(expected_points(root, cid, t.id, crit)), (cid, t.id, crit)
+                    checked += 1
+    assert checked >= N_TRAINEES * len(CASE_IDS) * 3
+
+
+def test_skill_shows_in_the_scores(course):
+    root, trainees, _ = course
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        totals = {t.id: sum(gb.find_submission(cid, t.id).score for cid in CASE_IDS) for t in trainees}
+    assert totals[trainees[-1].id] > totals[trainees[0].id]
+
+
+def test_tampered_and_missing_logs_are_flagged_and_score_zero(course):
+    root, _, _ = course
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for student, cid in ((TAMPERED, CASE_IDS[0]), ("t007", CASE_IDS[-1])):
+            nb = gb.find_submission_notebook(cid, cid, student)
+            assert nb.flagged, (student, cid)
+            assert all((g.auto_score or 0) == 0 for g in nb.grades if g.name.startswith("valg-"))
+        clean = gb.find_submission_notebook(CASE_IDS[0], CASE_IDS[0], "t011")
+        assert not clean.flagged
+
+
+def test_letters_get_provisional_points_that_need_confirmation(course):
+    root, trainees, _ = course
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        letter_grades = [g for cid in CASE_IDS for t in trainees
+                         for g in gb.find_submission_notebook(cid, cid, t.id).grades if g.name.startswith("brev-")]
+    assert letter_grades
+    assert all(g.needs_manual_grade for g in letter_grades)
+    assert all(g.manual_score is not None for g in letter_grades)
+    assert len({g.manual_score for g in letter_grades}) > 1  # model letters and flawed letters differ
+
+
+def test_override_feedback_and_no_key_material_anywhere(course):
+    root, trainees, _ = course
+    cid, student = CASE_IDS[0], trainees[-1].id
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        grade = next(g for g in gb.find_submission_notebook(cid, cid, student).grades if g.name.startswith("brev-"))
+        grade.manual_score, grade.needs_manual_grade = 3.5, False
+        comment = gb.find_comment(grade.name, cid, cid, student)
+        comment.manual_comment = "Eksaminators kommentar: begrundelsen mangler de afgørende fakta."
+        gb.db.commit()
+        gname = grade.name
+    for c in CASE_IDS:
+        run("nbgrader", "generate_feedback", c, "--force", cwd=root)
+    html = (root / "feedback" / student / cid / f"{cid}.html").read_text(encoding="utf-8")
+    assert "Eksaminators kommentar" in html
+    assert "af 10 point ud fra dine gemte valg" in html  # the trainee sees per-criterion scores
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        assert gb.find_grade(gname, cid, cid, student).score == 3.5
+
+    needles = set(GENERIC_KEY_MARKERS)
+    for c in CASE_IDS:
+        needles |= key_strings(load_case(root / "keys" / f"{c}.yaml"))
+    released = [p for p in (root / "release").rglob("*") if p.is_file()]
+    feedback = [p for p in (root / "feedback").rglob("*") if p.is_file()]
+    assert released and feedback
+    assert scan(released, needles) == []
+    for t in trainees:
+        # A trainee who wrote (a line of) the model letter gets their own text back: that is not a leak.
+        own = "\n".join(json.loads(line).get("text", "") for p in (root / "submitted" / t.id).rglob("*.jsonl")
+                        for line in p.read_text(encoding="utf-8").splitlines() if line.startswith("{"))
+        theirs = [p for p in feedback if p.relative_to(root / "feedback").parts[0] == t.id]
+        assert scan(theirs, {n for n in needles if n not in own}) == [], t.id
+
+
+def test_export_has_per_criterion_and_decision_point_rows(course, tmp_path):
+    root, trainees, _ = course
+    out = tmp_path / "scores.csv"
+    write_csv(root, out)
+    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    levels = {r["level"] for r in rows}
+    assert levels == {"criterion", "decision_point"}
+    per = {(r["student"], r["case"], r["item"]) for r in rows if r["level"] == "criterion"}
+    for cid in CASE_IDS:
+        assert {(t.id, cid) for t in trainees} <= {(s, c) for s, c, _ in per}
+    items = {i for _, _, i in per}
+    assert any(i.startswith("valg-") for i in items) and any(i.startswith("brev-") for i in items)
+    flagged = {r["student"] for r in rows if r["flagged"] == "True"}
+    assert {TAMPERED, "t007"} <= flagged
+
+
+def test_fast_grader_gives_identical_scores(course, tmp_path):
+    root, _, _ = course
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("autograded", "feedback"))
+    (copy / "nbgrader_config.py").write_text(
+        (root / "nbgrader_config.py").read_text().replace(str(root), str(copy)))
+    outcomes = grade_cohort(copy, progress=False)
+    assert outcomes and all(o.success for o in outcomes)
+
+    def scores(r: Path) -> dict:
+        with Gradebook(f"sqlite:///{r / 'gradebook.db'}") as gb:
+            return {(g.notebook.submission.student.id, g.notebook.name, g.name): (g.auto_score, g.manual_score)
+                    for a in gb.assignments for s in gb.students
+                    for g in gb.find_submission(a.name, s.id).notebooks[0].grades}
+
+    fast, stock = scores(copy), scores(root)
+    assert len(stock) >= N_TRAINEES * len(CASE_IDS)
+    assert fast == stock
