@@ -94,3 +94,16 @@ def test_lix_matches_a_hand_count():
     # 13 words, 2 sentences, long words (>6 letters): oplysninger -> 1
     assert (r.words, r.sentences, r.long_words) == (13, 2, 1)
     assert r.lix == round(13 / 2 + 100 * 1 / 13, 1)
+
+
+@pytest.mark.parametrize("text, item, passes", [
+    ("Når vi får din klage, ser vi på sagen igen.", "kv-genvurdering", True),
+    ("Vi genvurderer afgørelsen, før klagen går videre.", "kv-genvurdering", True),
+    ("Du kan klage til Ankestyrelsen.", "kv-genvurdering", False),
+    ("Du skal sende din klage til os i Ungeenheden.", "kv-til-kommunen", True),
+    ("Klagen skal sendes til Socialforvaltningen.", "kv-til-kommunen", True),
+    ("Du skal sende din klage til Ankestyrelsen.", "kv-til-kommunen", False),
+])
+def test_common_klagevejledning_checks_accept_plain_variants_and_reject_the_wrong_route(text, item, passes, library):
+    report = check_letter(text, [library.common_rubric[item]])
+    assert report.items[0].passed is passes
