@@ -58,6 +58,7 @@ c.Exchange.path_includes_course = True
 
 # Sagssim additions to the stock pipeline (see grading/nbgrader_plugins.py).
 c.Autograde.autograde_preprocessors = [
+    "grading.nbgrader_plugins.DropAddedCells",
     {execute!r},
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -163,8 +164,13 @@ def public_case_yaml(case: Case) -> str:
 
 def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Path | None = None,
                  course_id: str = DEFAULT_COURSE_ID, cases_dir: Path = CASES_DIR,
-                 grader: str = "kernel") -> list[str]:
-    """Write (or refresh) a course directory. Returns the assignment ids written."""
+                 grader: str = "kernel", db_url: str | None = None,
+                 exchange: str | Path | None = None) -> list[str]:
+    """Write (or refresh) a course directory. Returns the assignment ids written.
+
+    `db_url` (default: SQLite DIR/gradebook.db) and `exchange` (default: DIR/exchange)
+    let several graders share a PostgreSQL gradebook and JupyterHub users share one
+    exchange root (docs/scale.md)."""
     root = Path(root).resolve()
     lib = load_library(cases_dir)
     paths = case_files(cases_dir)
@@ -193,18 +199,24 @@ def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Pa
     execute = "grading.nbgrader_plugins.ReplayExecute" if grader == "replay" else "nbgrader.preprocessors.Execute"
     (root / "nbgrader_config.py").write_text(
         CONFIG_TEMPLATE.format(
-            course_id=course_id, root=str(root), db_url=f"sqlite:///{root / 'gradebook.db'}",
-            exchange=str(root / "exchange"), key_dir=str(keys), execute=execute,
+            course_id=course_id, root=str(root), db_url=db_url or default_db_url(root),
+            exchange=str(exchange or root / "exchange"), key_dir=str(keys), execute=execute,
         ),
         encoding="utf-8",
     )
-    (root / "exchange").mkdir(exist_ok=True)
+    if exchange is None:
+        (root / "exchange").mkdir(exist_ok=True)
     if students_csv:
-        add_students(root, students_csv, course_id)
+        add_students(root, students_csv, course_id, db_url=db_url)
     return written
 
 
-def add_students(root: Path, students_csv: Path, course_id: str = DEFAULT_COURSE_ID) -> int:
+def default_db_url(root: Path) -> str:
+    return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
+
+
+def add_students(root: Path, students_csv: Path, course_id: str = DEFAULT_COURSE_ID,
+                 db_url: str | None = None) -> int:
     """CSV with a header row: id[,first_name,last_name,email]."""
     from nbgrader.api import Gradebook
 
@@ -212,7 +224,7 @@ def add_students(root: Path, students_csv: Path, course_id: str = DEFAULT_COURSE
         rows = list(csv.DictReader(fh))
     if rows and "id" not in rows[0]:
         raise ValueError(f"{students_csv}: the first row must name the columns, with an 'id' column")
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}", course_id) as gb:
+    with Gradebook(db_url or default_db_url(root), course_id) as gb:
         for row in rows:
             sid = (row.pop("id") or "").strip()
             if sid:

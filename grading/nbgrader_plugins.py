@@ -6,6 +6,9 @@
   points that still need the examiner's confirmation.
 - ScrubKeyMaterial runs in generate_feedback: removes hidden tests, mark schemes
   and examiner-only outputs, which nbgrader would otherwise show the candidate.
+- DropAddedCells runs first in autograde: an exam notebook has no cell for the
+  candidate's own code, so any cell that is not in the released notebook is
+  removed before anything executes, and the submission is flagged.
 - ReplayExecute can replace nbgrader's Execute for cohort grading: it runs only
   the examiner's grading cells (restored from the gradebook), in-process,
   instead of starting a kernel per notebook. Candidate code is never run.
@@ -46,6 +49,24 @@ def _context(resources) -> tuple[str, str, str, str]:
     return nbg["notebook"], nbg["assignment"], nbg["student"], nbg["db_url"]
 
 
+ADDED_CELLS = "sagssim_added_cells"
+
+
+class DropAddedCells(NbGraderPreprocessor):
+    """Remove cells the candidate added (and so any code that could tamper with grading)."""
+
+    def preprocess(self, nb, resources):
+        notebook_id, assignment_id, _, db_url = _context(resources)
+        with Gradebook(db_url) as gb:
+            known = {c.name for c in gb.find_notebook(notebook_id, assignment_id).source_cells}
+        kept = [c for c in nb.cells if grade_id(c) in known]
+        resources[ADDED_CELLS] = len(nb.cells) - len(kept)
+        if resources[ADDED_CELLS]:
+            self.log.warning("%s cell(s) not in the released notebook were removed", resources[ADDED_CELLS])
+        nb.cells = kept
+        return nb, resources
+
+
 class SagssimReview(NbGraderPreprocessor):
     key_dir = Unicode("", help="Folder with the examiner's full case files (the answer key).").tag(config=True)
 
@@ -66,6 +87,8 @@ class SagssimReview(NbGraderPreprocessor):
             if not graded.trusted:
                 submission.flagged = True
                 self.log.warning("%s/%s: decision log not trusted: %s", student_id, assignment_id, graded.problems)
+            if resources.get(ADDED_CELLS):
+                submission.flagged = True
             for cell in nb.cells:
                 gid = grade_id(cell) or ""
                 if gid == LETTER_VIEW_ID:
@@ -138,7 +161,7 @@ class ReplayExecute(NbGraderPreprocessor):
             if cell.cell_type != "code":
                 continue
             cell.outputs = []
-            if GRADING_IMPORT in cell.source:
+            if (grade_id(cell) or "").startswith("valg-") and GRADING_IMPORT in cell.source:
                 cell.outputs = run_cell(cell.source, folder)
         return nb, resources
 

@@ -21,7 +21,8 @@ from .model import Case, ChoiceStep, CommonRubric, LegalRegistry, LetterStep, Ru
 CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
 REGISTRY_FILE = "legal-sources.yaml"
 COMMON_RUBRIC_FILE = "rubric-common.yaml"
-NON_CASE_FILES = {REGISTRY_FILE, COMMON_RUBRIC_FILE}
+PASS_RULES_FILE = "pass-rules.yaml"  # certification pass rules (grading/certify.py), not a case
+NON_CASE_FILES = {REGISTRY_FILE, COMMON_RUBRIC_FILE, PASS_RULES_FILE}
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,8 @@ def _duplicates(name: str, where: str, ids: list[str]) -> list[Problem]:
 # ---------------------------------------------------------------- cases
 
 
-def load_case(path: Path, library: Library | None = None) -> Case:
+def load_case(path: Path | str, library: Library | None = None) -> Case:
+    path = Path(path)
     library = library or load_library(library_dir_for(path))
     case, data, node = _parse(Case, path)
     problems = check_case(case, library, str(path))
