@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
@@ -34,6 +35,7 @@ pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
 N_TRAINEES = 12
 TAMPERED = "t005"
+CHEAT = "t002"  # low skill: full marks would show
 
 
 def run(*cmd: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -86,6 +88,15 @@ def course(tmp_path_factory, library):
     lines = log.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace('"option":"', '"option":"x', 1)
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # one trainee tries to cheat in the notebook: rewrites a grading cell and adds code that patches grading
+    nb_path = root / "submitted" / CHEAT / CASE_IDS[0] / f"{CASE_IDS[0]}.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("valg-"):
+            cell.source = "10.0"
+    nb.cells.insert(1, nbformat.v4.new_code_cell(
+        "import grading.autograde as g\ng.criterion_points = lambda *a, **k: 10.0\ng.points_for = lambda *a, **k: 10.0"))
+    nbformat.write(nb, nb_path)
     # one trainee's log is missing altogether
     (root / "submitted" / "t007" / CASE_IDS[-1] / f"{CASE_IDS[-1]}.decisions.jsonl").unlink()
 
@@ -124,13 +135,17 @@ def test_skill_shows_in_the_scores(course):
     assert totals[trainees[-1].id] > totals[trainees[0].id]
 
 
-def test_tampered_and_missing_logs_are_flagged_and_score_zero(course):
+def test_tampered_logs_missing_logs_and_added_code_are_flagged(course):
     root, _, _ = course
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for student, cid in ((TAMPERED, CASE_IDS[0]), ("t007", CASE_IDS[-1])):
             nb = gb.find_submission_notebook(cid, cid, student)
             assert nb.flagged, (student, cid)
             assert all((g.auto_score or 0) == 0 for g in nb.grades if g.name.startswith("valg-"))
+        # the cheat's own code never ran (scores match the engine, checked above) and the notebook is flagged
+        cheat = gb.find_submission_notebook(CASE_IDS[0], CASE_IDS[0], CHEAT)
+        assert cheat.flagged
+        assert any((g.auto_score or 0) < 10 for g in cheat.grades if g.name.startswith("valg-"))
         clean = gb.find_submission_notebook(CASE_IDS[0], CASE_IDS[0], "t011")
         assert not clean.flagged
 
