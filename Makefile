@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # nbgrader runs `alembic` by name when it creates a gradebook: the venv must be on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: course test setup browser-deps bench clean
+.PHONY: course test setup browser-deps bench clean notebooks voila
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,14 @@ browser-deps:
 
 test: setup browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The course notebooks are generated from the Markdown in course/src/.
+notebooks: setup
+	$(BIN)/python course/build_notebooks.py
+
+# The same notebooks as a no-code app.
+voila: setup
+	$(BIN)/voila --port=$(PORT) course/
 
 bench: setup
 	$(BIN)/python -m benchmarks

@@ -86,7 +86,7 @@ def notebooks(cases: list[str], **_) -> list[Figure]:
         tmp = Path(tmp)
         build_course(tmp / "course", cases)
         for cid in cases:
-            trainee_nb = ROOT / "course" / f"{cid}.ipynb"
+            trainee_nb = next((ROOT / "course").glob(f"*-{cid}.ipynb"), ROOT / "course" / f"{cid}.ipynb")
             for label, path in (("kursus", trainee_nb), ("eksamen", tmp / "course" / "source" / cid / f"{cid}.ipynb")):
                 if not path.exists():
                     continue

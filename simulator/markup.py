@@ -1,0 +1,70 @@
+"""HTML snippets for the trainee's screen and the course notebooks.
+
+Every piece of case text is escaped here, so a case author's `<` or `&` never
+breaks the page. Layout and colour live in one style sheet (STYLE); the
+meaning never rests on colour alone (labels say "Kritisk fejl", "lav", "høj").
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .model import Provision
+
+STYLE = """
+<style>
+.sagssim { max-width: 920px; font-size: 15px; line-height: 1.5; color: #1c1c1c; }
+.sagssim h2 { font-size: 1.35em; margin: 0.2em 0 0.1em 0; }
+.sagssim h3 { font-size: 1.1em; margin: 0.8em 0 0.3em 0; }
+.sagssim p { margin: 0.3em 0; }
+.sagssim .sagssim-muted { color: #555; }
+.sagssim-box { border-left: 5px solid #8a8a8a; background: #f6f6f6; padding: 6px 12px; margin: 8px 0; }
+.sagssim-box.sagssim-outcome { border-color: #3465a4; background: #eef3fa; }
+.sagssim-box.sagssim-feedback { border-color: #4e9a06; background: #f1f8ea; }
+.sagssim-box.sagssim-critical { border-color: #a40000; background: #fbeaea; }
+.sagssim-box.sagssim-legal { border-color: #75507b; background: #f6f0f7; }
+.sagssim-box.sagssim-warning { border-color: #c4a000; background: #fdf7de; }
+.sagssim-box.sagssim-error { border-color: #a40000; background: #fbeaea; }
+.sagssim table { border-collapse: collapse; width: 100%; margin: 6px 0; }
+.sagssim th, .sagssim td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
+.sagssim th { background: #eee; }
+.jupyter-widgets.sagssim-option, .sagssim-option {
+  width: 100%; height: auto !important; min-height: 38px; white-space: normal !important;
+  text-align: left !important; padding: 8px 12px !important; line-height: 1.4 !important;
+  margin: 3px 0 !important; font-size: 15px !important;
+}
+.sagssim-option:focus, .sagssim-option:focus-visible { outline: 3px solid #1a5fb4 !important; outline-offset: 2px; }
+.sagssim-letter textarea { font-family: inherit; font-size: 15px; line-height: 1.5; }
+</style>
+"""
+
+
+def text_html(text: str) -> str:
+    """Plain case text -> paragraphs; blank lines separate paragraphs, single newlines break lines."""
+    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+def box(kind: str, title: str, body_html: str) -> str:
+    heading = f"<p><strong>{escape(title)}</strong></p>" if title else ""
+    return f'<div class="sagssim-box sagssim-{kind}">{heading}{body_html}</div>'
+
+
+def provision_html(p: Provision) -> str:
+    return (f"<p><strong>{escape(p.law)} {escape(p.paragraph)}</strong><br>{escape(p.gist)}</p>"
+            f'<p class="sagssim-muted"><small>Kilde: {escape(p.version)}. Kontrolleret {escape(p.checked)}.</small></p>')
+
+
+def legal_box_html(provisions: list[Provision], title: str = "Reglen") -> str:
+    body = "".join(provision_html(p) for p in provisions)
+    return f'<div class="sagssim">{box("legal", title, body)}</div>'
+
+
+def table_html(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def bullet_list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"

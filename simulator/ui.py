@@ -1,0 +1,583 @@
+"""The trainee's simulator: an ipywidgets view over a Session.
+
+`start("rune")` in a hidden notebook cell is all a trainee ever runs. The
+screen is rebuilt from the decision log after every action, so what is shown
+is always what the log says: reopening the notebook or restarting the kernel
+shows the same step. Every click is written to the log through `Session`
+before the screen moves on; nothing here waits for a browser, so notebooks
+run headless under nbval, papermill and nbgrader.
+
+What a mode may see is decided in `simulator.presentation`; this module only
+lays it out. In `eksamen` mode the case is key-stripped before anything is
+built, so the answer key never reaches a widget.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+from html import escape, unescape
+from pathlib import Path
+from typing import Any, Callable
+
+import ipywidgets as w
+from IPython.display import Image, display
+
+from . import presentation as pres
+from .casefile import CaseFileError, Library, find_case_file, library_dir_for, load_case, load_library, rubric_items
+from .charts import criterion_chart_png
+from .engine import Result, replay
+from .keys import strip_keys
+from .markup import STYLE, box, bullet_list, provision_html, table_html, text_html
+from .model import Case, ChoiceStep, LetterStep
+from .readability import LIX_TARGET, readability
+from .session import MODES, Session, default_log_path
+
+LOG_DIR_ENV = "SAGSSIM_LOG_DIR"  # tests and instructors can send logs elsewhere than the notebook's folder
+QUIET_REASONS = ("valget er allerede registreret", "sagen er allerede afsluttet", "brevet er allerede afleveret")
+FULL_WIDTH = dict(width="100%")
+
+
+def log_folder(folder: str | Path | None) -> Path:
+    if folder is not None:
+        return Path(folder)
+    env = os.environ.get(LOG_DIR_ENV)
+    return Path(env) if env else Path.cwd()
+
+
+def start(case: str, mode: str = "selvstudie", folder: str | Path | None = None,
+          case_file: str | Path | None = None) -> "CasePlayer":
+    """Load a case, open (or resume) its decision log and show the player."""
+    player = open_player(case, mode, folder, case_file)
+    display(player.widget)
+    return player
+
+
+def open_player(case: str, mode: str = "selvstudie", folder: str | Path | None = None,
+                case_file: str | Path | None = None) -> "CasePlayer":
+    """Build the player without displaying it. Never raises: problems become a Danish message."""
+    try:
+        return _open(case, mode, folder, case_file)
+    except Exception:  # the last line of defence: a trainee never sees a traceback
+        return CasePlayer.unavailable(
+            "Sagen kunne ikke åbnes",
+            "<p>Der skete en uventet fejl, da sagen skulle åbnes. Kontakt din underviser, "
+            "og vis dem de tekniske detaljer nedenfor.</p>",
+            traceback.format_exc(),
+        )
+
+
+def _open(case: str, mode: str, folder: str | Path | None, case_file: str | Path | None) -> "CasePlayer":
+    if mode not in MODES:
+        return CasePlayer.unavailable(
+            "Ukendt tilstand",
+            f"<p>Tilstanden {escape(repr(mode))} findes ikke. Brug en af: {escape(', '.join(MODES))}.</p>",
+        )
+    path = Path(case_file) if case_file is not None else None
+    if path is None:
+        try:
+            path = find_case_file(case)
+        except CaseFileError:
+            path = None
+    if path is None or not path.exists():
+        return CasePlayer.unavailable(
+            "Sagen findes ikke",
+            f"<p>Sagen {escape(repr(case))} findes ikke (endnu) i kursets sagsmappe. "
+            "Hvis du mener, at den burde være her, så kontakt din underviser.</p>",
+        )
+    try:
+        library = load_library(library_dir_for(path))
+        loaded = load_case(path, library)
+    except CaseFileError as exc:
+        problems = [str(p) for p in exc.problems] or [str(exc)]
+        return CasePlayer.unavailable(
+            "Sagsfilen indeholder fejl",
+            "<p>Sagen kan ikke spilles, fordi sagsfilen ikke er gyldig. Giv beskeden herunder "
+            "til din underviser eller sagens forfatter:</p>" + f"<pre>{escape(chr(10).join(problems))}</pre>",
+        )
+    if mode == "eksamen":
+        loaded = strip_keys(loaded)  # the answer key never reaches an exam widget
+    log_dir = log_folder(folder)
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        session = Session(loaded, default_log_path(log_dir, loaded.id), mode)  # type: ignore[arg-type]
+    except OSError as exc:
+        return CasePlayer.unavailable(
+            "Dine valg kan ikke gemmes",
+            f"<p>Beslutningsloggen kan ikke skrives i mappen {escape(str(log_dir))} "
+            f"({escape(exc.strerror or str(exc))}). Kontakt din underviser.</p>",
+        )
+    return CasePlayer(loaded, session, library, mode)
+
+
+class CasePlayer:
+    """One case on screen. Tests drive it headless with choose / write_letter / submit_letter."""
+
+    def __init__(self, case: Case, session: Session, library: Library, mode: str):
+        self._setup()
+        self.case: Case | None = case
+        self.session: Session | None = session
+        self.library: Library | None = library
+        self.mode = mode
+        self._refresh_guarded()
+
+    def _setup(self) -> None:
+        self.case, self.session, self.library, self.mode = None, None, None, "selvstudie"
+        self.error: str | None = None
+        self._result: Result | None = None
+        self._review: pres.ChoiceReview | None = None
+        self._busy = False
+        self._last_recorded = False
+        self._option_buttons: dict[str, w.Button] = {}
+        self._letter_area: w.Textarea | None = None
+        self._letter_stats: w.HTML | None = None
+        self._send_button: w.Button | None = None
+        self._confirm_box: w.VBox | None = None
+        self._confirm_button: w.Button | None = None
+        self._body = w.VBox(layout=w.Layout(**FULL_WIDTH))
+        self._message = w.HTML()
+        self._message.add_class("sagssim-message")
+        self._debug = w.Output()
+        self._debug_panel = w.Accordion(children=[self._debug], titles=("Tekniske detaljer til underviseren",),
+                                        selected_index=None, layout=w.Layout(display="none"))
+        self.widget = w.VBox([w.HTML(STYLE), self._body, self._message, self._debug_panel],
+                             layout=w.Layout(**FULL_WIDTH))
+        self.widget.add_class("sagssim")
+
+    @classmethod
+    def unavailable(cls, title: str, message_html: str, details: str = "") -> "CasePlayer":
+        player = cls.__new__(cls)
+        player._setup()
+        player.error = title
+        player._body.children = (w.HTML(box("error", title, message_html)),)
+        player._body.children[0].add_class("sagssim-unavailable")
+        if details:
+            player._log_details(details)
+        return player
+
+    # ------------------------------------------------------------ headless API
+
+    @property
+    def result(self) -> Result | None:
+        return self._result
+
+    @property
+    def finished(self) -> bool:
+        return bool(self._result and self._result.finished)
+
+    @property
+    def current_step_id(self) -> str | None:
+        if self._result is None or self._result.finished:
+            return None
+        return self._result.current
+
+    @property
+    def feedback_text(self) -> str:
+        """The feedback panel as plain text (what happened after the last choice)."""
+        return self._review.plain_text() if self._review else ""
+
+    def choose(self, option_id: str) -> bool:
+        """Click the option's button. Returns True if the choice was recorded."""
+        button = self._option_buttons.get(option_id)
+        if button is None:
+            return False
+        self._last_recorded = False
+        button.click()
+        return self._last_recorded
+
+    def write_letter(self, text: str) -> None:
+        if self._letter_area is None:
+            raise RuntimeError("the case is not at a letter step")
+        self._letter_area.value = text
+
+    def submit_letter(self) -> bool:
+        """Press "Send afgørelsen" and confirm. Returns True if the letter was recorded."""
+        if self._send_button is None:
+            return False
+        self._last_recorded = False
+        self._send_button.click()
+        if self._confirm_button is not None:
+            self._confirm_button.click()
+        return self._last_recorded
+
+    def visible_text(self) -> str:
+        """Every piece of text in the widget tree, tags stripped (for tests and accessibility checks)."""
+        return "\n".join(_texts(self.widget))
+
+    # ------------------------------------------------------------ event plumbing
+
+    def _guarded(self, fn: Callable[..., None]) -> Callable[..., None]:
+        def run(*args: Any) -> None:
+            try:
+                fn(*args)
+            except Exception:
+                self._busy = False
+                self._show_error(traceback.format_exc())
+        return run
+
+    def _log_details(self, details: str) -> None:
+        self._debug.append_stdout(details if details.endswith("\n") else details + "\n")
+        self._debug_panel.layout.display = None
+
+    def _show_error(self, details: str) -> None:
+        self._log_details(details)
+        self._message.value = box(
+            "error", "Der skete en fejl",
+            "<p>Simulatoren kunne ikke udføre handlingen. De valg, der allerede er gemt, er ikke gået tabt. "
+            "Prøv igen. Hvis fejlen bliver ved, så kontakt din underviser og vis de tekniske detaljer nedenfor.</p>",
+        )
+
+    def _refresh_guarded(self) -> None:
+        self._guarded(self._refresh)()
+
+    # ------------------------------------------------------------ actions
+
+    def _on_option(self, step_id: str, option_id: str) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            for b in self._option_buttons.values():
+                b.disabled = True
+            recorded, reason = self.session.choose(step_id, option_id)
+            self._last_recorded = recorded
+            self._refresh()
+            if not recorded and reason and reason not in QUIET_REASONS and "beskadiget" not in reason:
+                self._message.value = box("warning", "Valget blev ikke gemt", f"<p>{escape(reason)}</p>")
+        finally:
+            self._busy = False
+
+    def _on_letter_change(self, step_id: str, change: dict) -> None:
+        text = change["new"] or ""
+        self._update_letter_stats(text)
+        if self._confirm_box is not None:
+            self._confirm_box.layout.display = "none"
+        self.session.save_draft(step_id, text)
+
+    def _on_send(self, _button: w.Button) -> None:
+        text = self._letter_area.value if self._letter_area else ""
+        if not text.strip():
+            question = ("<p><strong>Brevet er tomt.</strong> Vil du virkelig sende et tomt brev? "
+                        "Du kan ikke ændre det bagefter.</p>")
+        else:
+            question = ("<p><strong>Vil du sende afgørelsen nu?</strong> "
+                        "Når brevet er sendt, kan du ikke ændre det.</p>")
+        self._confirm_box.children = (w.HTML(box("warning", "", question)), *self._confirm_box.children[1:])
+        self._confirm_box.layout.display = None
+
+    def _on_cancel(self, _button: w.Button) -> None:
+        self._confirm_box.layout.display = "none"
+
+    def _on_confirm(self, step_id: str) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            for b in (self._send_button, self._confirm_button):
+                if b is not None:
+                    b.disabled = True
+            text = self._letter_area.value if self._letter_area else ""
+            self.session.save_draft(step_id, text)
+            recorded, reason = self.session.submit_letter(step_id, text)
+            self._last_recorded = recorded
+            self._refresh()
+            if not recorded and reason and reason not in QUIET_REASONS and "beskadiget" not in reason:
+                self._message.value = box("warning", "Brevet blev ikke gemt", f"<p>{escape(reason)}</p>")
+        finally:
+            self._busy = False
+
+    # ------------------------------------------------------------ building the screen
+
+    def _refresh(self) -> None:
+        log = self.session.read()
+        result = replay(self.case, log.events)
+        self._result = result
+        self._message.value = ""
+        self._option_buttons = {}
+        self._letter_area = self._send_button = self._confirm_button = self._confirm_box = None
+        self._letter_stats = None
+        problems = log.problems + result.problems
+        if problems:
+            self._review = None
+            self._body.children = (self._header(), self._damaged(problems))
+            self._body.children[-1].add_class("sagssim-damaged")
+            return
+        self._review = pres.last_choice_review(self.case, result, self.library, self.mode)
+        parts: list[w.Widget] = [self._header(), self._progress(result), self._state(result)]
+        if self._review is not None:
+            parts.append(self._review_panel(self._review))
+        if result.finished:
+            debrief = w.VBox(self._debrief(result), layout=w.Layout(**FULL_WIDTH))
+            debrief.add_class("sagssim-debrief")
+            parts.append(debrief)
+        else:
+            step = next(s for s in self.case.steps if s.id == result.current)
+            parts.append(self._documents(result))
+            parts += self._letter_step(step) if isinstance(step, LetterStep) else self._choice_step(step)
+            if result.path:
+                parts.append(self._history(result))
+        self._body.children = tuple(parts)
+
+    def _header(self) -> w.Widget:
+        c = self.case.citizen
+        html = (f"<h2>{escape(self.case.title)}</h2>"
+                f"<p><strong>Borgeren:</strong> {escape(c.name)}, {c.age} år. {escape(c.summary)}</p>"
+                f'<p class="sagssim-muted"><small>{escape(pres.MODE_LABELS.get(self.mode, self.mode))}</small></p>')
+        return w.HTML(html)
+
+    def _progress(self, result: Result) -> w.Widget:
+        done, total = pres.progress(self.case, result)
+        bar = w.IntProgress(value=min(done, total), min=0, max=total, layout=w.Layout(width="50%"))
+        label = w.HTML(f"<strong>{escape(pres.progress_text(done, total, result.finished))}</strong>")
+        box_ = w.HBox([label, bar], layout=w.Layout(align_items="center", grid_gap="12px"))
+        box_.add_class("sagssim-progress")
+        return box_
+
+    def _state(self, result: Result) -> w.Widget:
+        rows: list[w.Widget] = [w.HTML("<h3>Sådan har borgeren det nu</h3>")]
+        for line in pres.state_lines(self.case, result.state, self.mode):
+            if line.fraction is None:
+                rows.append(w.HTML(f"<p>{escape(line.text)}</p>"))
+                continue
+            style = {True: "success", False: "danger", None: "info"}[line.favourable]
+            bar = w.FloatProgress(value=line.fraction, min=0.0, max=1.0, bar_style=style,
+                                  layout=w.Layout(width="30%"))
+            rows.append(w.HBox([w.HTML(f"{escape(line.label)}:", layout=w.Layout(width="45%")), bar,
+                                w.HTML(f"<strong>{escape(line.level or '')}</strong>")],
+                               layout=w.Layout(align_items="center", grid_gap="10px")))
+        state = w.VBox(rows)
+        state.add_class("sagssim-state")
+        return state
+
+    def _review_panel(self, review: pres.ChoiceReview) -> w.Widget:
+        html = box("outcome", "Det skete",
+                   f"<p><em>{escape(review.choice_label)}</em></p>{text_html(review.outcome)}"
+                   f"<p><strong>{escape(review.saved_text)}</strong></p>")
+        if review.critical:
+            html += box("critical", "Kritisk fejl", text_html(review.critical))
+        if review.feedback:
+            body = text_html(review.feedback)
+            if review.credit:
+                body += "<p>" + "<br>".join(
+                    f"{escape(c.label)}: {pres.danish_number(c.earned)} af {pres.danish_number(c.possible)} point"
+                    for c in review.credit) + "</p>"
+            html += box("feedback", "Forklaring", body)
+        if review.provisions:
+            html += box("legal", "Retsgrundlag", "".join(provision_html(p) for p in review.provisions))
+        if review.sources:
+            html += box("", "Bygger på", bullet_list(review.sources))
+        parts: list[w.Widget] = [w.HTML(html)]
+        if review.alternatives:
+            alt = "".join(f"<p><strong>{escape(label)}</strong><br>{escape(fb)}</p>" for label, fb in review.alternatives)
+            parts.append(w.Accordion(children=[w.HTML(alt)], titles=("De andre svarmuligheder ved dette trin",),
+                                     selected_index=None))
+        panel = w.VBox(parts)
+        panel.add_class("sagssim-review")
+        return panel
+
+    def _documents(self, result: Result) -> w.Widget:
+        docs = pres.visible_documents(self.case, result)
+        if not docs:
+            return w.HTML("<p class='sagssim-muted'>Du har ikke modtaget nogen sagsakter endnu.</p>")
+        new = pres.new_document_ids(self.case, result)
+        children = [w.HTML(f"<p class='sagssim-muted'>{escape(d.kind)}</p>{text_html(d.text)}") for d in docs]
+        titles = tuple(f"{d.title} (ny)" if d.id in new else d.title for d in docs)
+        acc = w.Accordion(children=children, titles=titles, selected_index=None)
+        n_new = len([d for d in docs if d.id in new])
+        intro = f"<h3>Sagens akter ({len(docs)})</h3>"
+        if n_new:
+            intro += f"<p>Du har fået {n_new} ny{'e' if n_new > 1 else ''} sagsakt{'er' if n_new > 1 else ''}.</p>"
+        docs_box = w.VBox([w.HTML(intro), acc])
+        docs_box.add_class("sagssim-documents")
+        return docs_box
+
+    def _choice_step(self, step: ChoiceStep) -> list[w.Widget]:
+        head = w.HTML(f"<h3>{escape(step.title)}</h3>{text_html(step.situation)}"
+                      f"<p><strong>{escape(step.prompt)}</strong></p>")
+        buttons = []
+        for option in step.options:
+            b = w.Button(description=option.label, tooltip=option.label,
+                         layout=w.Layout(width="100%", height="auto"))
+            b.add_class("sagssim-option")
+            b.add_class(f"sagssim-option-{option.id}")
+            b.on_click(self._guarded(lambda _b, sid=step.id, oid=option.id: self._on_option(sid, oid)))
+            self._option_buttons[option.id] = b
+            buttons.append(b)
+        choices = w.VBox(buttons, layout=w.Layout(**FULL_WIDTH))
+        choices.add_class("sagssim-choices")
+        head.add_class("sagssim-step")
+        return [head, choices]
+
+    def _letter_step(self, step: LetterStep) -> list[w.Widget]:
+        html = f"<h3>{escape(step.title)}</h3>{text_html(step.situation)}"
+        html += box("outcome", "Din opgave", text_html(step.task))
+        if step.activities:
+            html += "<p><strong>Afgørelsen skal tage stilling til:</strong></p>" + bullet_list(list(step.activities))
+        if step.main_argument:
+            html += f"<p><strong>Det har borgeren især lagt vægt på:</strong> {escape(step.main_argument)}</p>"
+        parts: list[w.Widget] = [w.HTML(html)]
+        if pres.shows_feedback(self.mode) and step.legal:
+            provisions = [self.library.provisions[p] for p in step.legal if p in self.library.provisions]
+            parts.append(w.Accordion(children=[w.HTML("".join(provision_html(p) for p in provisions))],
+                                     titles=("Regler, der kan være relevante",), selected_index=None))
+        draft = self.session.load_draft(step.id)
+        area = w.Textarea(value=draft, placeholder="Skriv afgørelsesbrevet til borgeren her.",
+                          layout=w.Layout(width="100%", height="420px"), continuous_update=True)
+        area.add_class("sagssim-letter")
+        self._letter_area = area
+        self._letter_stats = w.HTML()
+        self._letter_stats.add_class("sagssim-letter-stats")
+        self._update_letter_stats(draft)
+        area.observe(self._guarded(lambda change, sid=step.id: self._on_letter_change(sid, change)), names="value")
+        send = w.Button(description="Send afgørelsen", tooltip="Send afgørelsesbrevet til borgeren",
+                        button_style="primary", layout=w.Layout(width="auto"))
+        send.on_click(self._guarded(self._on_send))
+        yes = w.Button(description="Ja, send afgørelsen", tooltip="Ja, send afgørelsen nu", button_style="warning")
+        yes.on_click(self._guarded(lambda _b, sid=step.id: self._on_confirm(sid)))
+        no = w.Button(description="Nej, skriv videre", tooltip="Nej, jeg vil skrive videre")
+        no.on_click(self._guarded(self._on_cancel))
+        send.add_class("sagssim-send")
+        yes.add_class("sagssim-confirm")
+        no.add_class("sagssim-cancel")
+        self._send_button, self._confirm_button = send, yes
+        self._confirm_box = w.VBox([w.HTML(), w.HBox([yes, no], layout=w.Layout(grid_gap="8px"))],
+                                   layout=w.Layout(display="none"))
+        parts += [w.HTML("<h3>Dit brev</h3><p class='sagssim-muted'>Kladden gemmes automatisk, mens du skriver.</p>"),
+                  area, self._letter_stats, send, self._confirm_box]
+        return parts
+
+    def _update_letter_stats(self, text: str) -> None:
+        if self._letter_stats is None:
+            return
+        r = readability(text)
+        line = f"{r.words} ord"
+        if r.words:
+            line += f" · LIX {pres.danish_number(r.lix, 1)} ({r.band})"
+            if pres.shows_feedback(self.mode):
+                line += f" – breve til borgere bør have en LIX under {LIX_TARGET}"
+        self._letter_stats.value = f"<p class='sagssim-muted'>{escape(line)}</p>"
+
+    def _history(self, result: Result) -> w.Widget:
+        rows = [[str(i), v.label, v.outcome] for i, v in enumerate(result.path, start=1)]
+        table = w.HTML(table_html(["Nr.", "Dit valg", "Det skete"], rows))
+        return w.Accordion(children=[table], titles=(f"Dit forløb indtil nu ({len(rows)} valg)",),
+                           selected_index=None)
+
+    def _damaged(self, problems: list[str]) -> w.Widget:
+        body = ("<p>Din beslutningslog for denne sag er ændret eller beskadiget, så den kan ikke længere "
+                "stoles på. Du kan derfor ikke fortsætte sagen her.</p>"
+                "<p><strong>Kontakt din underviser.</strong> Slet eller ret ikke selv i filen; "
+                "underviseren kan se, hvad der er sket.</p>"
+                f"<p>Det fandt vi i loggen:</p>{bullet_list(problems)}"
+                f"<p class='sagssim-muted'><small>Fil: {escape(str(self.session.log.path))}</small></p>")
+        return w.HTML(box("error", "Beslutningsloggen kan ikke bruges", body))
+
+    # ------------------------------------------------------------ the end of the case
+
+    def _debrief(self, result: Result) -> list[w.Widget]:
+        ending = pres.ending_of(self.case, result)
+        ending_html = (f"<h3>{escape(ending.title)}</h3>{text_html(ending.text)}" if ending else "")
+        if not pres.shows_feedback(self.mode):
+            return [w.HTML(box("outcome", pres.EXAM_END_TEXT, ending_html))]
+        parts: list[w.Widget] = [w.HTML(box("outcome", "Sagen er afsluttet", ending_html))]
+        rows = pres.criterion_rows(result)
+        chart = w.Output()
+        chart.add_class("sagssim-chart")
+        chart.append_display_data(Image(data=criterion_chart_png(rows), format="png",
+                                        alt="Søjlediagram: point pr. kriterium. Tallene står også under diagrammet."))
+        parts += [
+            w.HTML("<h3>Sådan gik det pr. kriterium</h3>"
+                   "<p>Tallene viser, hvor stor en del af de mulige point du fik for dine valg "
+                   "(0 = ingen, 1 = alle). Et kriterium, som din vej ikke kom forbi, er markeret som ikke testet.</p>"),
+            chart,
+            w.HTML(bullet_list([r.text for r in rows])
+                   + "<p class='sagssim-muted'>Ved certificering skal hvert kriterium bestå for sig, "
+                     "og ingen kritisk fejl må stå.</p>"),
+            w.HTML(self._critical_html(result)),
+            w.HTML(self._path_html(result)),
+        ]
+        parts += self._letter_reports(result)
+        return parts
+
+    def _critical_html(self, result: Result) -> str:
+        if not result.critical_errors:
+            return "<h3>Kritiske fejl</h3><p>Du har ingen kritiske fejl i denne sag.</p>"
+        items = []
+        for e in result.critical_errors:
+            laws = [pres.provision_title(self.library.provisions[p]) for p in e.legal if p in self.library.provisions]
+            items.append(e.text + (f" (Retsgrundlag: {', '.join(laws)}.)" if laws else ""))
+        return ("<h3>Kritiske fejl</h3><p>En kritisk fejl betyder, at borgerens retssikkerhed er sat over styr. "
+                "Ved certificering må ingen kritisk fejl stå.</p>" + box("critical", "", bullet_list(items)))
+
+    def _path_html(self, result: Result) -> str:
+        rows = pres.path_comparison(self.case, result)
+        if not self.case.model_path:
+            return ""
+        verdict = {True: "Samme valg", False: "Andet valg", None: "–"}
+        table = table_html(["Trin", "Dit valg", "Modelvalget", "Sammenligning"],
+                           [[r.step_title, r.yours, r.model, verdict[r.same]] for r in rows])
+        return "<h3>Din vej sammenlignet med modelvejen</h3>" + table
+
+    def _letter_reports(self, result: Result) -> list[w.Widget]:
+        from grading.letters import SEVERITY_LABELS, check_letter
+
+        parts: list[w.Widget] = []
+        steps = pres.letter_steps(self.case)
+        for step_id, text in result.letters.items():
+            step = steps.get(step_id)
+            if step is None:
+                continue
+            items = rubric_items(step, self.library)
+            html = (f"<h3>Foreløbig automatisk kontrol af dit brev: {escape(step.title)}</h3>"
+                    + box("warning", "Foreløbig automatisk kontrol",
+                          "<p>Kontrollen ser kun efter, om bestemte elementer står i brevet, ikke om indholdet "
+                          "er juridisk rigtigt. En bedømmer gennemgår brevet og bekræfter eller ændrer resultatet.</p>"))
+            if items:
+                report = check_letter(text, items)
+                html += f"<p>{report.words} ord · LIX {pres.danish_number(report.lix, 1)} ({escape(report.lix_band)})</p>"
+                html += "".join(f"<p><em>{escape(n)}</em></p>" for n in report.notes)
+                html += table_html(
+                    ["Punkt", "Alvor", "Resultat", "Forklaring"],
+                    [[i.label, SEVERITY_LABELS.get(i.severity, i.severity), "Opfyldt" if i.passed else "Mangler",
+                      i.reason] for i in report.items])
+                score_lines = [f"{pres.CRITERION_LABELS[c]}: "
+                               + ("ikke vurderet" if s is None else pres.danish_number(s))
+                               for c, s in report.scores.items()]
+                html += "<p><strong>Foreløbige point for brevet pr. kriterium:</strong></p>" + bullet_list(score_lines)
+            else:
+                html += "<p>Der er ingen automatisk kontrol til dette brev.</p>"
+            parts.append(w.HTML(html))
+            if step.model_letter:
+                parts.append(w.Accordion(children=[w.HTML(text_html(step.model_letter))],
+                                         titles=("Eksempel på et godt brev",), selected_index=None))
+        return parts
+
+
+# ---------------------------------------------------------------- text of a widget tree
+
+_TAG = re.compile(r"<style.*?</style>|<[^>]+>", re.S)
+
+
+def _texts(widget: w.Widget) -> list[str]:
+    out: list[str] = []
+    if getattr(widget.layout, "display", None) == "none":
+        return out
+    if isinstance(widget, (w.HTML, w.Label)):
+        out.append(unescape(_TAG.sub(" ", widget.value)))
+    elif isinstance(widget, w.Button):
+        out.append(widget.description)
+    elif isinstance(widget, w.Textarea):
+        out.append(widget.value)
+    elif isinstance(widget, w.Output):
+        for o in widget.outputs:
+            data = o.get("data", {})
+            if "image/png" in data:
+                out.append(str(o.get("metadata", {}).get("image/png", {}).get("alt", "")))
+            else:
+                out.append(o.get("text", "") or str(data.get("text/plain", "")))
+    if isinstance(widget, w.Accordion):
+        out.extend(t for t in widget.titles if t)
+    for child in getattr(widget, "children", ()):
+        out.extend(_texts(child))
+    return out

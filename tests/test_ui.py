@@ -1,0 +1,356 @@
+"""The trainee's simulator, driven from code with real ipywidgets (no browser, no mocks).
+
+Each test plays through `CasePlayer` exactly as a click would: the button's
+`click()` runs the same handler a browser event runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import ipywidgets as w
+import pytest
+
+from simulator.casefile import CASES_DIR
+from simulator.decision_log import read_log
+from simulator.model import LetterStep
+from simulator.readability import readability
+from simulator.ui import LOG_DIR_ENV, CasePlayer, open_player, start
+
+from conftest import CASE_IDS, MINIMAL, ROOT, case_by_id
+
+REAL_CASES = [c for c in ("sofie", "benny", "rune", "michael", "marie") if c in CASE_IDS]
+LETTER = ("Kære Anna\n\nDu har søgt om hjælp til din post. Vi har givet dig afslag. "
+          "Du kan klage inden 4 uger fra du har fået afgørelsen. Klagen sendes til kommunen, "
+          "som ser på sagen igen. Holder kommunen fast i afgørelsen, sender den klagen til Ankestyrelsen.")
+
+
+def minimal_player(folder: Path, mode: str = "selvstudie") -> CasePlayer:
+    player = open_player("minimal", mode, folder=folder, case_file=MINIMAL)
+    assert player.error is None, player.visible_text()
+    return player
+
+
+def choice_events(folder: Path, case_id: str) -> list[dict]:
+    return [e for e in read_log(folder / f"{case_id}.decisions.jsonl").events if e["type"] == "choice"]
+
+
+def all_strings(widget: w.Widget) -> list[str]:
+    """Every string a widget tree holds, shown or not: values, descriptions, tooltips,
+    titles, placeholders and the outputs of Output widgets."""
+    out: list[str] = []
+    for name in widget.keys:
+        value = getattr(widget, name, None)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(v for v in value if isinstance(v, str))
+    if isinstance(widget, w.Output):
+        out.append(json.dumps(widget.outputs, ensure_ascii=False))
+    for child in getattr(widget, "children", ()):
+        out.extend(all_strings(child))
+    return out
+
+
+def play_model_path(player: CasePlayer) -> None:
+    case = player.case
+    steps = {s.id: s for s in case.steps}
+    for choice in case.model_path:
+        step = steps[player.current_step_id]
+        if isinstance(step, LetterStep):
+            player.write_letter(step.model_letter or LETTER)
+            assert player.submit_letter()
+        else:
+            assert player.choose(choice), (step.id, choice)
+    assert player.finished
+
+
+# ---------------------------------------------------------------- recording
+
+
+def test_choice_is_in_the_log_before_the_screen_moves_on(tmp_path):
+    player = minimal_player(tmp_path)
+    seen: list[list[dict]] = []
+    player._body.observe(lambda _change: seen.append(choice_events(tmp_path, "minimal")), names="children")
+    assert player.choose("hoer")
+    assert seen, "the screen did not change"
+    assert [e["option"] for e in seen[0]] == ["hoer"], "the screen moved on before the choice was on disk"
+    assert player.current_step_id == "brev"
+
+
+def test_second_click_on_same_button_records_once(tmp_path):
+    player = minimal_player(tmp_path)
+    button = player._option_buttons["hoer"]
+    button.click()
+    button.click()  # the stale button of the old screen, clicked again
+    assert player.choose("hoer") is False  # no such button on the new screen
+    assert len(choice_events(tmp_path, "minimal")) == 1
+    assert "Valget blev ikke gemt" not in player.visible_text()  # a double click is not an error
+
+
+def test_a_second_tab_on_the_same_log_does_not_record_twice(tmp_path):
+    first, second = minimal_player(tmp_path), minimal_player(tmp_path)
+    assert first.choose("hoer")
+    assert second.choose("afgoer") is False  # the log is already past the step
+    assert [e["option"] for e in choice_events(tmp_path, "minimal")] == ["hoer"]
+    assert second.current_step_id == "brev"  # and the second screen caught up with the log
+
+
+def test_reopening_resumes_where_the_trainee_was(tmp_path):
+    player = minimal_player(tmp_path)
+    player.choose("hoer")
+    player.write_letter("Et halvt færdigt brev")
+    again = minimal_player(tmp_path)  # a kernel restart: a new player on the same folder
+    assert again.current_step_id == "brev"
+    assert again._letter_area.value == "Et halvt færdigt brev"  # the draft survived
+    assert "Send notatet til Anna" in again.visible_text()  # the path so far is shown
+
+
+def test_log_folder_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(LOG_DIR_ENV, str(tmp_path / "logs"))
+    player = open_player("minimal", case_file=MINIMAL)
+    player.choose("hoer")
+    assert (tmp_path / "logs" / "minimal.decisions.jsonl").exists()
+
+
+# ---------------------------------------------------------------- what each mode shows
+
+
+def test_selvstudie_shows_feedback_with_provision_and_source(tmp_path, library):
+    player = minimal_player(tmp_path)
+    player.choose("hoer")
+    text = player.feedback_text
+    assert "Rigtigt. Notatet taler imod Anna" in text
+    assert "Forvaltningsloven § 19" in text
+    assert library.provisions["fvl-19"].gist in player.visible_text()
+    assert "Partshøring: 1 af 1 point" in text
+
+
+def test_selvstudie_shows_critical_error(tmp_path):
+    player = minimal_player(tmp_path)
+    player.choose("afgoer")
+    assert "Kritisk fejl: Afgørelsen bygger på en oplysning" in player.feedback_text
+
+
+def key_strings(case) -> list[str]:
+    """The answer key of a case: feedback, critical texts, rule descriptions, model letters, rubric."""
+    out = []
+    for s in case.steps:
+        if isinstance(s, LetterStep):
+            out += [s.model_letter] if s.model_letter else []
+            continue
+        for o in s.options:
+            out += [t for t in (o.feedback, o.critical) if t]
+    out += [r.description for r in case.rules if getattr(r, "description", None)]
+    return [t for t in out if len(t) > 25]  # short texts could occur by chance
+
+
+def assert_no_key(player: CasePlayer, keys: list[str]) -> None:
+    blob = "\n".join(all_strings(player.widget))
+    leaked = [k for k in keys if k in blob]
+    assert not leaked, leaked[:3]
+    for word in ("Forklaring", "point", "Kritisk fejl", "Modelvalget", "Retsgrundlag", "LIX under"):
+        assert not re.search(rf"\b{word}\b", blob), word
+
+
+@pytest.mark.parametrize("case_id", ["minimal", *REAL_CASES])
+def test_eksamen_shows_no_feedback_anywhere(tmp_path, case_id, library):
+    full = case_by_id(case_id) if case_id != "minimal" else open_player("minimal", case_file=MINIMAL,
+                                                                         folder=tmp_path / "x").case
+    keys = key_strings(full)
+    assert keys
+    case_file = MINIMAL if case_id == "minimal" else CASES_DIR / f"{case_id}.yaml"
+    player = open_player(case_id, "eksamen", folder=tmp_path, case_file=case_file)
+    assert player.error is None
+    assert_no_key(player, keys)
+    steps = {s.id: s for s in full.steps}
+    for choice in full.model_path:
+        step = steps[player.current_step_id]
+        if isinstance(step, LetterStep):
+            player.write_letter(LETTER)
+            assert_no_key(player, keys)
+            assert player.submit_letter()
+        else:
+            assert player.choose(choice)
+            assert "Dit valg er gemt." in player.visible_text()
+        assert_no_key(player, keys)
+        assert player.feedback_text.count("Forklaring") == 0
+    assert player.finished
+    assert "Sagen er afsluttet og dine valg er gemt." in player.visible_text()
+    assert_no_key(player, keys)
+
+
+# ---------------------------------------------------------------- the letter editor
+
+
+def test_letter_editor_counts_words_and_lix(tmp_path):
+    player = minimal_player(tmp_path)
+    player.choose("hoer")
+    assert "0 ord" in player._letter_stats.value
+    player.write_letter(LETTER)
+    r = readability(LETTER)
+    stats = player._letter_stats.value
+    assert f"{r.words} ord" in stats
+    assert f"LIX {r.lix:.1f}".replace(".", ",") in stats
+    assert r.band in stats
+
+
+def test_sending_a_letter_asks_for_confirmation(tmp_path):
+    player = minimal_player(tmp_path)
+    player.choose("hoer")
+    player.write_letter(LETTER)
+    player._send_button.click()
+    assert player.current_step_id == "brev"  # not sent before "Ja"
+    assert "Vil du sende afgørelsen nu?" in player.visible_text()
+    assert player.submit_letter()
+    assert player.finished
+    assert read_log(tmp_path / "minimal.decisions.jsonl").events[-1]["text"] == LETTER
+
+
+# ---------------------------------------------------------------- the debrief
+
+
+def test_debrief_has_chart_criteria_and_model_path(tmp_path):
+    player = minimal_player(tmp_path)
+    player.choose("afgoer")
+    player.write_letter(LETTER)
+    player.submit_letter()
+    assert player.finished
+    images = [o for o in _outputs(player.widget) if "image/png" in o.get("data", {})]
+    assert images, "no chart in the debrief"
+    assert images[0]["metadata"]["image/png"]["alt"].startswith("Søjlediagram")
+    text = player.visible_text()
+    assert "Sådan gik det pr. kriterium" in text
+    assert "Partshøring: 0" in text
+    assert "Din vej sammenlignet med modelvejen" in text
+    assert "Andet valg" in text  # afgoer vs the model choice hoer
+    assert "Kritiske fejl" in text and "Afgørelsen bygger på en oplysning" in text
+    assert "Foreløbig automatisk kontrol" in text
+
+
+@pytest.mark.parametrize("case_id", REAL_CASES)
+def test_real_case_model_path_in_selvstudie(tmp_path, case_id):
+    player = open_player(case_id, folder=tmp_path)
+    assert player.error is None
+    first = player.current_step_id
+    player.choose(case_by_id(case_id).model_path[0])
+    assert player.feedback_text.count("Forklaring:") == 1
+    again = open_player(case_id, folder=tmp_path)
+    assert again.current_step_id == player.current_step_id != first
+    play_model_path_from_here(again)
+    text = again.visible_text()
+    assert "Din vej sammenlignet med modelvejen" in text
+    assert "Andet valg" not in text
+    assert "Du har ingen kritiske fejl" in text
+
+
+def play_model_path_from_here(player: CasePlayer) -> None:
+    case = player.case
+    steps = {s.id: s for s in case.steps}
+    done = len(player.result.path)
+    for choice in case.model_path[done:]:
+        step = steps[player.current_step_id]
+        if isinstance(step, LetterStep):
+            player.write_letter(step.model_letter or LETTER)
+            assert player.submit_letter()
+        else:
+            assert player.choose(choice), (step.id, choice)
+    assert player.finished
+
+
+def _outputs(widget: w.Widget) -> list[dict]:
+    out = list(widget.outputs) if isinstance(widget, w.Output) else []
+    for child in getattr(widget, "children", ()):
+        out += _outputs(child)
+    return out
+
+
+# ---------------------------------------------------------------- when things go wrong
+
+
+def test_damaged_log_gives_a_danish_message_not_a_traceback(tmp_path):
+    player = minimal_player(tmp_path)
+    player.choose("hoer")
+    log = tmp_path / "minimal.decisions.jsonl"
+    log.write_text(log.read_text(encoding="utf-8").replace('"hoer"', '"afgoer"'), encoding="utf-8")
+    again = minimal_player(tmp_path)
+    text = again.visible_text()
+    assert "Beslutningsloggen kan ikke bruges" in text
+    assert "Kontakt din underviser" in text
+    assert "Traceback" not in "\n".join(all_strings(again.widget))
+    assert not again._option_buttons  # nothing to click on a log that cannot be trusted
+
+
+def test_garbage_log_file(tmp_path):
+    (tmp_path / "minimal.decisions.jsonl").write_bytes(b"\x00\xffikke json\n")
+    player = open_player("minimal", folder=tmp_path, case_file=MINIMAL)
+    assert "Beslutningsloggen kan ikke bruges" in player.visible_text()
+    assert "Traceback" not in "\n".join(all_strings(player.widget))
+
+
+@pytest.mark.parametrize("kwargs, title", [
+    (dict(case="findes-ikke"), "Sagen findes ikke"),
+    (dict(case="minimal", mode="prøve", case_file=MINIMAL), "Ukendt tilstand"),
+])
+def test_problems_opening_are_danish_messages(tmp_path, kwargs, title):
+    player = open_player(folder=tmp_path, **kwargs)
+    assert player.error == title
+    assert title in player.visible_text()
+    assert player.current_step_id is None and not player.choose("hoer")
+
+
+def test_broken_case_file(tmp_path):
+    bad = tmp_path / "minimal.yaml"
+    bad.write_text(MINIMAL.read_text(encoding="utf-8").replace("start: s1", "start: findes-ikke"), encoding="utf-8")
+    (tmp_path / "legal-sources.yaml").write_text((CASES_DIR / "legal-sources.yaml").read_text(encoding="utf-8"),
+                                                 encoding="utf-8")
+    player = open_player("minimal", folder=tmp_path, case_file=bad)
+    assert player.error == "Sagsfilen indeholder fejl"
+    assert "Traceback" not in "\n".join(all_strings(player.widget))
+
+
+# ---------------------------------------------------------------- headless
+
+
+def test_start_returns_promptly(tmp_path):
+    t0 = time.monotonic()
+    player = start("minimal", folder=tmp_path, case_file=MINIMAL)
+    assert time.monotonic() - t0 < 10
+    assert player.current_step_id == "s1"
+
+
+def test_headless_start_under_nbgrader_autograde_neither_blocks_nor_writes(tmp_path):
+    code = ("from simulator.ui import start\n"
+            f"p = start('minimal', mode='eksamen', case_file={str(MINIMAL)!r})\n"
+            "print('STEP', p.current_step_id)\n")
+    env = {**os.environ, "NBGRADER_EXECUTION": "autograde", LOG_DIR_ENV: str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "STEP s1" in out.stdout
+    assert not list(tmp_path.iterdir())  # read-only while grading: no log, no draft
+
+
+# ---------------------------------------------------------------- accessibility
+
+
+def test_buttons_have_text_and_tooltips(tmp_path):
+    player = minimal_player(tmp_path)
+    for button in player._option_buttons.values():
+        assert button.description and button.tooltip == button.description
+    assert {"sagssim-option", "sagssim-option-hoer"} <= set(player._option_buttons["hoer"]._dom_classes)
+    assert "sagssim" in player.widget._dom_classes
+    player.choose("hoer")
+    assert "sagssim-letter" in player._letter_area._dom_classes
+    assert "sagssim-send" in player._send_button._dom_classes
+    assert "sagssim-confirm" in player._confirm_button._dom_classes
+    assert player._letter_area.placeholder
+    player.write_letter(LETTER)
+    player.submit_letter()
+    assert any("sagssim-debrief" in c._dom_classes for c in player._body.children)
