@@ -103,17 +103,10 @@ def notebooks(cases: list[str], **_) -> list[Figure]:
     return figures
 
 
-def _gradebook_scores(root: Path) -> dict:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        return {(s.student.id, s.assignment.name, g.name): (g.auto_score, g.manual_score)
-                for a in gb.assignments for s in a.submissions for nb in s.notebooks for g in nb.grades}
-
-
 def cohort(cases: list[str], trainees: int, **_) -> list[Figure]:
     """The same submissions graded by stock sequential `nbgrader autograde` and by `sagssim grade`."""
     from grading.course import build_course
+    from grading.export import grade_table
     from synthetic import cohort as make_cohort, students_csv, submit_cohort
 
     people = make_cohort(trainees)
@@ -129,7 +122,7 @@ def cohort(cases: list[str], trainees: int, **_) -> list[Figure]:
         n = trainees * len(cases)
         t_stock = sum(_run(str(BIN / "nbgrader"), "autograde", cid, "--force", cwd=stock) for cid in cases)
         t_fast = _run(str(BIN / "sagssim"), "grade", str(fast), "--quiet")
-        a, b = _gradebook_scores(stock), _gradebook_scores(fast)
+        a, b = grade_table(stock), grade_table(fast)
         same = a == b and len(a) > 0
     return [
         Figure("grading: stock nbgrader autograde, whole cohort", t_stock, "s", f"{n} submissions, sequential"),

@@ -89,3 +89,11 @@ def write_csv(root: Path, out: Path, course_id: str = "sagssim") -> int:
         for row in data:
             writer.writerow(asdict(row))
     return len(data)
+
+
+def grade_table(root: Path, course_id: str = "sagssim") -> dict[tuple[str, str, str], tuple]:
+    """Every grade cell in the gradebook: (student, assignment, cell) -> (auto, manual, flagged).
+    Two gradebooks hold the same grading exactly when their tables are equal."""
+    with Gradebook(f"sqlite:///{Path(root).resolve() / 'gradebook.db'}", course_id) as gb:
+        return {(s.student.id, a.name, g.name): (g.auto_score, g.manual_score, bool(nb.flagged))
+                for a in gb.assignments for s in a.submissions for nb in s.notebooks for g in nb.grades}

@@ -13,12 +13,12 @@ from dataclasses import asdict, dataclass
 
 from simulator.model import CRITERIA, CheckSpec, RubricItem
 from simulator.readability import readability
+from simulator.session import MAX_LETTER_CHARS  # logs refuse longer letters; checks never see more
 
 SEVERITY_LABELS = {"kritisk": "kritisk", "vaesentlig": "væsentlig", "formel": "formel"}
 # A failed critical item caps its criterion: the letter cannot be more than half right
 # on a criterion whose core element is missing (research 002, section 7.1 "caps").
 CRITICAL_CAP = 0.5
-MAX_LETTER_CHARS = 100_000  # checks run on the first 100,000 characters
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ from .model import Case, ChoiceStep, LetterStep
 
 Mode = Literal["selvstudie", "eksamen", "undervisning"]
 MODES: tuple[str, ...] = ("selvstudie", "eksamen", "undervisning")
+# A real decision letter is a few thousand characters; the cap keeps a pasted book from
+# pushing the log past its own size limit (which would make every choice in it unreadable).
+MAX_LETTER_CHARS = 100_000
 
 
 def default_log_path(folder: Path, case_id: str) -> Path:
@@ -101,6 +104,9 @@ class Session:
 
         if self.read_only:
             return False, "loggen er skrivebeskyttet under bedømmelsen"
+        if len(text) > MAX_LETTER_CHARS:
+            return False, (f"brevet er for langt ({len(text):,} tegn; højst {MAX_LETTER_CHARS:,}). "
+                           "Dit udkast er gemt. Forkort brevet, og send det igen.").replace(",", ".")
         written, reason = self.log.append(letter_event(step_id, text), guard)
         if written is not None:
             self.draft_path(step_id).unlink(missing_ok=True)

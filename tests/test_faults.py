@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from jupyter_client.manager import KernelManager
-from nbgrader.api import Gradebook
 
+from grading.export import grade_table
 from simulator.casefile import CASES_DIR, load_case
 from simulator.decision_log import read_log
 from simulator.engine import events_for
@@ -105,12 +105,6 @@ def test_kernel_killed_after_every_choice_loses_and_duplicates_nothing(case_id, 
     assert _choices_on_disk(log) == expected
 
 
-def _scores(root: Path) -> dict:
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        return {(s.student.id, s.assignment.name, g.name): (g.auto_score, g.manual_score, nb.flagged)
-                for a in gb.assignments for s in a.submissions for nb in s.notebooks for g in nb.grades}
-
-
 def _course(root: Path, n: int) -> None:
     from grading.course import build_course
 
@@ -155,9 +149,9 @@ def test_grading_killed_halfway_then_rerun_gives_the_same_gradebook(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 2 <= graded < n
-    partial = _scores(broken)
-    assert partial != _scores(whole)  # the kill really left the run unfinished
+    partial = grade_table(broken)
+    assert partial != grade_table(whole)  # the kill really left the run unfinished
 
     subprocess.run([str(BIN / "sagssim"), "grade", str(broken), "--quiet"], env=env, check=True, capture_output=True)
-    assert _scores(broken) == _scores(whole)
-    assert len(_scores(whole)) >= n * 2
+    assert grade_table(broken) == grade_table(whole)
+    assert len(grade_table(whole)) >= n * 2

@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook
 from grading.autograde import load_key
 from grading.cohort import grade_cohort
 from grading.course import CHOICE_POINTS, choice_criteria
-from grading.export import write_csv
+from grading.export import grade_table, write_csv
 from simulator.casefile import load_case
 from simulator.engine import replay
 from simulator.decision_log import read_log
@@ -219,12 +219,6 @@ def test_fast_grader_gives_identical_scores(course, tmp_path):
     outcomes = grade_cohort(copy, progress=False)
     assert outcomes and all(o.success for o in outcomes)
 
-    def scores(r: Path) -> dict:
-        with Gradebook(f"sqlite:///{r / 'gradebook.db'}") as gb:
-            return {(g.notebook.submission.student.id, g.notebook.name, g.name): (g.auto_score, g.manual_score)
-                    for a in gb.assignments for s in gb.students
-                    for g in gb.find_submission(a.name, s.id).notebooks[0].grades}
-
-    fast, stock = scores(copy), scores(root)
+    fast, stock = grade_table(copy), grade_table(root)
     assert len(stock) >= N_TRAINEES * len(CASE_IDS)
     assert fast == stock

@@ -354,3 +354,33 @@ def test_buttons_have_text_and_tooltips(tmp_path):
     player.write_letter(LETTER)
     player.submit_letter()
     assert any("sagssim-debrief" in c._dom_classes for c in player._body.children)
+
+
+# ---------------------------------------------------------------- bad letters
+
+
+@pytest.mark.parametrize("text, recorded, message", [
+    ("", True, None),                                   # allowed after the "Brevet er tomt" question
+    ("   \n\t  \n", True, None),
+    ("Kære Anna\x00\x07\x1b[31m du får afslag\u200b.", True, None),  # kept as typed; the check strips them
+    ("ord " * 51_200, False, "Brevet blev ikke gemt"),  # 200 KB: refused with a reason, draft kept
+])
+def test_bad_letters_get_a_clear_answer_and_lose_nothing(tmp_path, text, recorded, message):
+    player = minimal_player(tmp_path)
+    player.choose("hoer")
+    player.write_letter(text)
+    if not text.strip():
+        player._send_button.click()
+        assert "Brevet er tomt" in player.visible_text()
+    assert player.submit_letter() is recorded
+    shown = player.visible_text()
+    assert "Traceback" not in shown
+    log = read_log(tmp_path / "minimal.decisions.jsonl")
+    assert log.intact
+    if recorded:
+        assert player.finished and log.events[-1]["text"] == text
+        assert "Foreløbig automatisk kontrol" in shown
+    else:
+        assert message in shown and "for langt" in shown
+        assert player.current_step_id == "brev"
+        assert (tmp_path / "minimal.decisions.jsonl.brev.draft.txt").read_text(encoding="utf-8") == text
