@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (Python 3.11, pip, git, make, Debian apt):
 #   make course   set up, then open JupyterLab on the course's start page
-#   make test     set up (incl. headless Chromium), then run the whole test suite
+#   make test     set up (incl. Debian's Chromium, PostgreSQL, JupyterHub's proxy), then run the whole test suite
 # Everything installs into .venv from the pinned, tested set in constraints.txt.
 
 PY      ?= python3
@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # nbgrader runs `alembic` by name when it creates a gradebook: the venv must be on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: course test setup browser-deps bench clean notebooks voila
+.PHONY: course test setup system-deps bench clean notebooks voila
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -25,14 +25,12 @@ setup: $(STAMP)
 course: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) course/00-start.ipynb
 
-# Debian's Chromium for the browser tests (Playwright drives it with executable_path;
-# Playwright's own browser download cannot work on a closed network).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+# Debian packages the tests need: Chromium (browser tests, PDF reports), JupyterHub's proxy
+# and PostgreSQL (scale tests). Idempotent; see the script for why each is there.
+system-deps:
+	bash deploy/install-system-deps.sh
 
-test: setup browser-deps
+test: setup system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The course notebooks are generated from the Markdown in course/src/.

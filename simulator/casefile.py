@@ -347,7 +347,8 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
     return out
 
 
-def _successors(case: Case) -> dict[str, list[str]]:
+def successors(case: Case) -> dict[str, list[str]]:
+    """Where each step can lead (an ending leads nowhere)."""
     succ: dict[str, list[str]] = {e.id: [] for e in case.endings}
     for s in case.steps:
         succ[s.id] = [s.next] if isinstance(s, LetterStep) else [o.next for o in s.options]
@@ -355,7 +356,7 @@ def _successors(case: Case) -> dict[str, list[str]]:
 
 
 def _graph_problems(case: Case, name: str) -> list[Problem]:
-    succ = _successors(case)
+    succ = successors(case)
     index = {s.id: i for i, s in enumerate(case.steps)}
     out = []
     reach, todo = {case.start}, deque([case.start])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from .casefile import Library
+from .casefile import Library, successors
 from .engine import Result
 from .model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, Document, LetterStep, Provision, SourceRef
 
@@ -98,17 +98,10 @@ def state_lines(case: Case, state: dict[str, int], mode: str) -> list[StateLine]
 # ---------------------------------------------------------------- progress
 
 
-def _successors(case: Case) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {e.id: [] for e in case.endings}
-    for s in case.steps:
-        out[s.id] = [s.next] if isinstance(s, LetterStep) else [o.next for o in s.options]
-    return out
-
-
 def steps_to_end(case: Case, node: str) -> int:
     """Fewest steps still to take from `node` to any ending (0 at an ending)."""
     ends = {e.id for e in case.endings}
-    succ = _successors(case)
+    succ = successors(case)
     seen, todo = {node}, deque([(node, 0)])
     while todo:
         current, dist = todo.popleft()

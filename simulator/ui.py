@@ -240,11 +240,7 @@ class CasePlayer:
         try:
             for b in self._option_buttons.values():
                 b.disabled = True
-            recorded, reason = self.session.choose(step_id, option_id)
-            self._last_recorded = recorded
-            self._refresh()
-            if not recorded and reason and reason not in QUIET_REASONS and "beskadiget" not in reason:
-                self._message.value = box("warning", "Valget blev ikke gemt", f"<p>{escape(reason)}</p>")
+            self._after_write(*self.session.choose(step_id, option_id), "Valget blev ikke gemt")
         finally:
             self._busy = False
 
@@ -279,13 +275,17 @@ class CasePlayer:
                     b.disabled = True
             text = self._letter_area.value if self._letter_area else ""
             self.session.save_draft(step_id, text)
-            recorded, reason = self.session.submit_letter(step_id, text)
-            self._last_recorded = recorded
-            self._refresh()
-            if not recorded and reason and reason not in QUIET_REASONS and "beskadiget" not in reason:
-                self._message.value = box("warning", "Brevet blev ikke gemt", f"<p>{escape(reason)}</p>")
+            self._after_write(*self.session.submit_letter(step_id, text), "Brevet blev ikke gemt")
         finally:
             self._busy = False
+
+    def _after_write(self, recorded: bool, reason: str | None, title: str) -> None:
+        """Redraw from the log; say why nothing was saved unless the reason is harmless
+        (a double click) or already on screen (a damaged log)."""
+        self._last_recorded = recorded
+        self._refresh()
+        if not recorded and reason and reason not in QUIET_REASONS and "beskadiget" not in reason:
+            self._message.value = box("warning", title, f"<p>{escape(reason)}</p>")
 
     # ------------------------------------------------------------ building the screen
 

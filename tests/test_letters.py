@@ -12,7 +12,7 @@ from simulator.casefile import rubric_items
 from simulator.model import LetterStep
 from simulator.readability import readability
 
-from conftest import CASE_IDS, case_by_id
+from conftest import case_by_id
 
 LETTERS = Path(__file__).resolve().parent / "letters"
 LETTER_CASES = sorted(p.name for p in LETTERS.iterdir() if p.is_dir()) if LETTERS.exists() else []

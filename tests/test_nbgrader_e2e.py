@@ -8,13 +8,9 @@ from __future__ import annotations
 import csv
 import html
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
@@ -29,20 +25,9 @@ from simulator.keys import case_version
 from simulator.model import ChoiceStep, LetterStep
 
 from conftest import CASE_IDS
-from synthetic import cohort, students_csv, submit_cohort
+from cohort_fixture import CHEAT, MISSING, N_TRAINEES, TAMPERED, cohort_course, run  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
-BIN = Path(sys.executable).parent
-N_TRAINEES = 12
-TAMPERED = "t005"
-CHEAT = "t002"  # low skill: full marks would show
-
-
-def run(*cmd: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    r = subprocess.run([str(BIN / cmd[0]), *cmd[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
-    assert r.returncode == 0, f"{' '.join(cmd)} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
-    return r
 
 
 def key_strings(case) -> set[str]:
@@ -74,35 +59,8 @@ def scan(files: list[Path], needles: set[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory, library):
-    assert CASE_IDS, "no cases"
-    root = tmp_path_factory.mktemp("course")
-    trainees = cohort(N_TRAINEES)
-    students = students_csv(root.parent / "students.csv", trainees)
-    run("sagssim", "build-course", str(root), "--students", str(students), cwd=root)
-    for cid in CASE_IDS:
-        run("nbgrader", "generate_assignment", cid, "--force", cwd=root)
-    paths = submit_cohort(root, CASE_IDS, trainees)
-    # one trainee edits their log after the fact: choose the best first option instead
-    log = root / "submitted" / TAMPERED / CASE_IDS[0] / f"{CASE_IDS[0]}.decisions.jsonl"
-    lines = log.read_text(encoding="utf-8").splitlines()
-    lines[1] = lines[1].replace('"option":"', '"option":"x', 1)
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    # one trainee tries to cheat in the notebook: rewrites a grading cell and adds code that patches grading
-    nb_path = root / "submitted" / CHEAT / CASE_IDS[0] / f"{CASE_IDS[0]}.ipynb"
-    nb = nbformat.read(nb_path, as_version=4)
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("valg-"):
-            cell.source = "10.0"
-    nb.cells.insert(1, nbformat.v4.new_code_cell(
-        "import grading.autograde as g\ng.criterion_points = lambda *a, **k: 10.0\ng.points_for = lambda *a, **k: 10.0"))
-    nbformat.write(nb, nb_path)
-    # one trainee's log is missing altogether
-    (root / "submitted" / "t007" / CASE_IDS[-1] / f"{CASE_IDS[-1]}.decisions.jsonl").unlink()
-
-    for cid in CASE_IDS:
-        run("nbgrader", "autograde", cid, "--force", cwd=root)
-    return root, trainees, paths
+def course(cohort_course):
+    return cohort_course
 
 
 def expected_points(root: Path, cid: str, student: str, criterion: str) -> float:
@@ -138,7 +96,7 @@ def test_skill_shows_in_the_scores(course):
 def test_tampered_logs_missing_logs_and_added_code_are_flagged(course):
     root, _, _ = course
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        for student, cid in ((TAMPERED, CASE_IDS[0]), ("t007", CASE_IDS[-1])):
+        for student, cid in ((TAMPERED, CASE_IDS[0]), (MISSING, CASE_IDS[-1])):
             nb = gb.find_submission_notebook(cid, cid, student)
             assert nb.flagged, (student, cid)
             assert all((g.auto_score or 0) == 0 for g in nb.grades if g.name.startswith("valg-"))
@@ -207,7 +165,7 @@ def test_export_has_per_criterion_and_decision_point_rows(course, tmp_path):
     items = {i for _, _, i in per}
     assert any(i.startswith("valg-") for i in items) and any(i.startswith("brev-") for i in items)
     flagged = {r["student"] for r in rows if r["flagged"] == "True"}
-    assert {TAMPERED, "t007"} <= flagged
+    assert {TAMPERED, MISSING} <= flagged
 
 
 def test_fast_grader_gives_identical_scores(course, tmp_path):

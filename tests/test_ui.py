@@ -59,16 +59,8 @@ def all_strings(widget: w.Widget) -> list[str]:
 
 
 def play_model_path(player: CasePlayer) -> None:
-    case = player.case
-    steps = {s.id: s for s in case.steps}
-    for choice in case.model_path:
-        step = steps[player.current_step_id]
-        if isinstance(step, LetterStep):
-            player.write_letter(step.model_letter or LETTER)
-            assert player.submit_letter()
-        else:
-            assert player.choose(choice), (step.id, choice)
-    assert player.finished
+    assert not player.result.path
+    play_model_path_from_here(player)
 
 
 # ---------------------------------------------------------------- recording

@@ -1,0 +1,318 @@
+"""Cohort analytics: pure functions on pandas DataFrames, plus matplotlib figures.
+
+Inputs are the tables `grading.certify.collect` builds (or the long CSV of
+`sagssim export`, through `from_export`):
+
+- cells:            student, case, part (valg/brev), criterion, item, score, max_score, ...
+- decision_points:  student, case, criterion, step, choice, score, max_score
+                    (one row per criterion a reached decision point scores; a step the
+                    candidate never reached has no row, so every statistic on decision
+                    points is conditional on reaching the step)
+
+Definitions (classical test theory; see docs/certification.md):
+
+- difficulty p: mean proportion of the possible credit, among candidates who reached the item;
+- discrimination: corrected item–rest correlation: Pearson r between the item and the mean of
+  the candidate's OTHER items (all items of the same decision point left out), among reachers;
+  below 0.20 is flagged, as in PrairieLearn;
+- Cronbach's α on a complete candidates × items matrix (listwise deletion);
+- decision consistency at a cut: Subkoviak's single-administration index with a normal
+  error model (SEM = SD·√(1−α), true score by Kelley's regression), and Cohen's κ for it.
+"""
+
+from __future__ import annotations
+
+import io
+from math import erf, sqrt
+
+import numpy as np
+import pandas as pd
+
+from simulator.model import CRITERIA, CRITERION_LABELS
+
+LOW_DISCRIMINATION = 0.20
+MIN_N = 10
+
+
+# ---------------------------------------------------------------- shaping
+
+
+def from_export(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The long export (grading/export.py COLUMNS) as (cells, decision_points)."""
+    from .certify import DP_COLUMNS, cells_from_rows
+
+    dps = rows[rows["level"] == "decision_point"].rename(columns={"item": "step"})[DP_COLUMNS].copy()
+    for col in ("score", "max_score"):
+        dps[col] = pd.to_numeric(dps[col])
+    dps["choice"] = dps["choice"].fillna("").astype(str)
+    return cells_from_rows(rows), dps.reset_index(drop=True)
+
+
+def criterion_table(cells: pd.DataFrame) -> pd.DataFrame:
+    """Students × criteria, pooled proportion (the score certification uses)."""
+    from .certify import criterion_scores
+
+    s = criterion_scores(cells)
+    return s.pivot(index="student", columns="criterion", values="score").reindex(columns=list(CRITERIA))
+
+
+def item_matrix(dps: pd.DataFrame) -> pd.DataFrame:
+    """Students × (case, step, criterion) proportion of credit; NaN where the step was not reached."""
+    d = dps.assign(p=dps["score"] / dps["max_score"])
+    m = d.pivot_table(index="student", columns=["case", "step", "criterion"], values="p", aggfunc="mean")
+    return m.sort_index(axis=1)
+
+
+def cell_matrix(cells: pd.DataFrame, criterion: str | None = None) -> pd.DataFrame:
+    """Students × grade cells (case/item) as proportions; one criterion or all."""
+    d = cells if criterion is None else cells[cells["criterion"] == criterion]
+    d = d.assign(p=d["score"] / d["max_score"], key=d["case"] + "/" + d["item"])
+    return d.pivot_table(index="student", columns="key", values="p", aggfunc="mean")
+
+
+# ---------------------------------------------------------------- reliability
+
+
+def cronbach_alpha(matrix: pd.DataFrame | np.ndarray) -> float:
+    """Cronbach's α = k/(k−1)·(1 − Σ var(item) / var(total)), on complete rows (listwise)."""
+    x = np.asarray(pd.DataFrame(matrix).dropna(axis=0, how="any"), dtype=float)
+    n, k = x.shape
+    if k < 2 or n < 2:
+        return float("nan")
+    total_var = x.sum(axis=1).var(ddof=1)
+    if total_var == 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var))
+
+
+def reliability(cells: pd.DataFrame) -> pd.DataFrame:
+    """α per criterion (over that criterion's grade cells across cases) and overall (all cells)."""
+    rows = []
+    for crit in [*CRITERIA, None]:
+        m = cell_matrix(cells, crit)
+        complete = m.dropna()
+        rows.append({"criterion": crit or "samlet", "label": CRITERION_LABELS.get(crit, "Alle kriterier"),
+                     "items": m.shape[1], "students": len(complete), "alpha": cronbach_alpha(m)})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- items
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    ok = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[ok], b[ok]
+    if len(a) < 3 or a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def rest_scores(m: pd.DataFrame, case: str, step: str) -> np.ndarray:
+    """Mean of each candidate's other items, leaving out every item of this decision point."""
+    cols = [c for c in m.columns if (c[0], c[1]) != (case, step)]
+    return m[cols].mean(axis=1, skipna=True).to_numpy()
+
+
+def item_analysis(dps: pd.DataFrame) -> pd.DataFrame:
+    """Per decision point and criterion: reached, difficulty, discrimination, flag."""
+    m = item_matrix(dps)
+    n_students = dps["student"].nunique()
+    rows = []
+    for col in m.columns:
+        case, step, crit = col
+        item = m[col].to_numpy()
+        reached = ~np.isnan(item)
+        disc = _corr(item, rest_scores(m, case, step))
+        rows.append({"case": case, "step": step, "criterion": crit, "n": int(reached.sum()),
+                     "reached": reached.sum() / n_students if n_students else np.nan,
+                     "difficulty": float(np.nanmean(item)) if reached.any() else np.nan,
+                     "sd": float(np.nanstd(item, ddof=1)) if reached.sum() > 1 else np.nan,
+                     "discrimination": disc})
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out["flag"] = np.select(
+        [out["n"] < MIN_N, out["sd"].fillna(0) == 0, out["discrimination"] < LOW_DISCRIMINATION],
+        ["for få besvarelser", "ingen variation", "lav diskrimination"], "")
+    return out
+
+
+def option_analysis(dps: pd.DataFrame) -> pd.DataFrame:
+    """Per decision point and option: how many chose it, its credit, the choosers' rest score,
+    and the point-biserial correlation of choosing it with the rest score (among reachers)."""
+    m = item_matrix(dps)
+    per_choice = (dps.assign(p=dps["score"] / dps["max_score"])
+                  .groupby(["case", "step", "student", "choice"], as_index=False)["p"].mean())
+    rows = []
+    for (case, step), d in per_choice.groupby(["case", "step"]):
+        rest = pd.Series(rest_scores(m, case, step), index=m.index)
+        r = rest.loc[d["student"]].to_numpy()
+        for choice, dc in d.groupby("choice"):
+            chosen = (d["choice"] == choice).to_numpy().astype(float)
+            rows.append({"case": case, "step": step, "option": choice, "n": len(dc),
+                         "share": len(dc) / len(d), "credit": float(dc["p"].mean()),
+                         "mean_rest": float(rest.loc[dc["student"]].mean()),
+                         "point_biserial": _corr(chosen, r)})
+    return pd.DataFrame(rows).sort_values(["case", "step", "credit"], ascending=[True, True, False])
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def _phi(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1 + np.vectorize(erf)(z / sqrt(2)))
+
+
+def pass_probabilities(scores: pd.Series, cut: float, alpha: float) -> pd.Series:
+    """P(score ≥ cut on a parallel form) per candidate: normal error, SEM = SD·√(1−α),
+    true score by Kelley's regression towards the cohort mean."""
+    x = scores.astype(float)
+    a = min(max(alpha, 0.0), 0.999) if not np.isnan(alpha) else 0.0
+    sem = x.std(ddof=1) * sqrt(1 - a)
+    true = a * x + (1 - a) * x.mean()
+    if not sem or np.isnan(sem):
+        return (true >= cut).astype(float)
+    return pd.Series(_phi(((true - cut) / sem).to_numpy()), index=x.index)
+
+
+def decision_consistency(scores: pd.Series, cut: float, alpha: float) -> dict:
+    """Subkoviak-type single-administration decision consistency at a cut."""
+    scores = scores.dropna()
+    p = pass_probabilities(scores, cut, alpha)
+    return consistency_from_probabilities(p) | {
+        "cut": cut, "alpha": alpha, "sem": float(scores.std(ddof=1) * sqrt(1 - min(max(alpha, 0), 0.999)))
+        if len(scores) > 1 and not np.isnan(alpha) else float("nan"),
+        "observed_pass_rate": float((scores >= cut).mean()),
+    }
+
+
+def consistency_from_probabilities(p: pd.Series) -> dict:
+    p0 = float(np.mean(p ** 2 + (1 - p) ** 2))
+    pbar = float(p.mean())
+    pc = pbar ** 2 + (1 - pbar) ** 2
+    kappa = (p0 - pc) / (1 - pc) if pc < 1 else float("nan")
+    return {"n": len(p), "consistency": p0, "kappa": kappa, "expected_pass_rate": pbar}
+
+
+def decision_consistency_table(cells: pd.DataFrame, cuts: dict[str, float]) -> pd.DataFrame:
+    """Per criterion and for the conjunctive decision (errors assumed independent across criteria)."""
+    table = criterion_table(cells)
+    rel = reliability(cells).set_index("criterion")["alpha"]
+    rows, probs = [], []
+    for crit in CRITERIA:
+        s = table[crit].dropna()
+        if len(s) < 2:
+            continue
+        rows.append({"criterion": crit, "label": CRITERION_LABELS[crit],
+                     **decision_consistency(s, cuts[crit], float(rel.get(crit, np.nan)))})
+        probs.append(pass_probabilities(s, cuts[crit], float(rel.get(crit, np.nan))).rename(crit))
+    if probs:
+        joint = pd.concat(probs, axis=1).dropna().prod(axis=1)
+        rows.append({"criterion": "samlet", "label": "Samlet afgørelse (alle fire)",
+                     **consistency_from_probabilities(joint), "cut": np.nan, "alpha": np.nan, "sem": np.nan,
+                     "observed_pass_rate": float(table.dropna().ge(pd.Series(cuts)).all(axis=1).mean())})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- error patterns
+
+
+def common_errors(dps: pd.DataFrame, critical: pd.DataFrame | None = None,
+                  letter_items: pd.DataFrame | None = None, min_share: float = 0.2) -> dict[str, pd.DataFrame]:
+    """Patterns across the cohort: critical errors, weak choices many made, letter items many missed."""
+    n = dps["student"].nunique() if not dps.empty else 0
+    out = {}
+    if critical is not None and not critical.empty and n:
+        c = critical.groupby(["case", "ref", "text"])["student"].nunique().rename("students").reset_index()
+        c["share"] = c["students"] / n
+        out["critical"] = c.sort_values("students", ascending=False).reset_index(drop=True)
+    else:
+        out["critical"] = pd.DataFrame(columns=["case", "ref", "text", "students", "share"])
+    opts = option_analysis(dps) if not dps.empty else pd.DataFrame()
+    if not opts.empty:
+        weak = opts[(opts["credit"] < 1) & (opts["share"] >= min_share)]
+        out["choices"] = weak.sort_values("share", ascending=False).reset_index(drop=True)
+    else:
+        out["choices"] = pd.DataFrame()
+    if letter_items is not None and not letter_items.empty:
+        li = letter_items.groupby(["criterion", "item", "label", "severity"])["passed"].agg(
+            missed=lambda s: int((~s.astype(bool)).sum()), letters="size").reset_index()
+        li["share_missed"] = li["missed"] / li["letters"]
+        out["letters"] = li[li["share_missed"] >= min_share].sort_values("share_missed", ascending=False) \
+            .reset_index(drop=True)
+    else:
+        out["letters"] = pd.DataFrame()
+    return out
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _figure(w: float, h: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(w, h), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def plot_distributions(table: pd.DataFrame, cuts: dict[str, float]):
+    """One histogram per criterion with the cut as a line."""
+    fig = _figure(9, 5.5)
+    axes = fig.subplots(2, 2, sharex=True)
+    for ax, crit in zip(axes.flat, CRITERIA):
+        s = table[crit].dropna() if crit in table else pd.Series(dtype=float)
+        ax.hist(s, bins=np.linspace(0, 1, 11), color="#3465a4", edgecolor="white")
+        ax.axvline(cuts.get(crit, np.nan), color="#cc0000", linestyle="--", label="grænse")
+        ax.set_title(CRITERION_LABELS[crit], fontsize=10)
+        ax.set_ylabel("kursister")
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in axes[1]:
+        ax.set_xlabel("andel af mulige point")
+    axes[0, 0].legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_item_map(items: pd.DataFrame):
+    """Difficulty against discrimination per decision point; the 0.20 line marks weak items."""
+    fig = _figure(8, 5)
+    ax = fig.add_subplot()
+    colors = {c: f"C{i}" for i, c in enumerate(CRITERIA)}
+    for crit, d in items.groupby("criterion"):
+        ax.scatter(d["difficulty"], d["discrimination"], label=CRITERION_LABELS.get(crit, crit),
+                   color=colors.get(crit), s=20 + 2 * d["n"].clip(upper=80))
+    weak = items[items["discrimination"] < LOW_DISCRIMINATION]
+    for r in weak.itertuples():
+        ax.annotate(f"{r.case}/{r.step}", (r.difficulty, r.discrimination), fontsize=7,
+                    xytext=(3, 3), textcoords="offset points")
+    ax.axhline(LOW_DISCRIMINATION, color="#cc0000", linestyle="--", linewidth=1)
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_xlabel("sværhed p (andel af point blandt dem, der nåede trinnet)")
+    ax.set_ylabel("diskrimination (korrigeret r)")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_options(options: pd.DataFrame, case: str, step: str):
+    d = options[(options["case"] == case) & (options["step"] == step)]
+    fig = _figure(7, 0.8 + 0.45 * max(len(d), 1))
+    ax = fig.add_subplot()
+    ax.barh(range(len(d)), d["share"], color=["#4e9a06" if c >= 1 else "#c17d11" for c in d["credit"]])
+    ax.set_yticks(range(len(d)), [f"{o} (point {c:.2f})" for o, c in zip(d["option"], d["credit"])])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("andel af dem, der nåede trinnet")
+    ax.set_title(f"{case} / {step}", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig

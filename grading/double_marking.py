@@ -1,0 +1,358 @@
+"""Double marking of letters: a second examiner's scores beside nbgrader's, agreement, settlement.
+
+nbgrader keeps one manual score per grade cell and records neither who gave it
+nor when. Sagssim keeps its own append-only SQLite store beside the gradebook,
+`<course>/double-marking.db`, with three tables:
+
+    marks          every examiner mark: student, case, grade cell (brev-<criterion>),
+                   optional rubric item, role (first/second), examiner id, score, time
+    settlements    the settled score of a disagreement (or an agreed pair), who settled it,
+                   when and why; the settled score is written to the gradebook as the
+                   cell's manual score through nbgrader's Gradebook API
+    set_asides     critical errors an examiner has set aside, with a reason (see certify)
+
+Rows are only ever added; the latest row per key counts, the earlier ones are
+the audit trail. Agreement is computed on pairs (first, second): the first mark
+is the first examiner's recorded mark if there is one, otherwise the gradebook's
+confirmed manual score.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from contextlib import closing
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+STORE = "double-marking.db"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS marks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    student TEXT NOT NULL, assignment TEXT NOT NULL, notebook TEXT NOT NULL, grade_id TEXT NOT NULL,
+    rubric_item TEXT NOT NULL DEFAULT '', role TEXT NOT NULL CHECK (role IN ('first', 'second')),
+    examiner TEXT NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL,
+    comment TEXT NOT NULL DEFAULT '', recorded_at TEXT NOT NULL, source TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS settlements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    student TEXT NOT NULL, assignment TEXT NOT NULL, notebook TEXT NOT NULL, grade_id TEXT NOT NULL,
+    score REAL NOT NULL, first_score REAL, second_score REAL,
+    examiner TEXT NOT NULL, reason TEXT NOT NULL, settled_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS set_asides (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    student TEXT NOT NULL, assignment TEXT NOT NULL, ref TEXT NOT NULL,
+    examiner TEXT NOT NULL, reason TEXT NOT NULL, recorded_at TEXT NOT NULL
+);
+"""
+PAIR_COLUMNS = ["student", "case", "grade_id", "rubric_item", "criterion", "max_score",
+                "first", "second", "first_examiner", "second_examiner"]
+
+
+class MarkError(ValueError):
+    pass
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def connect(root: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(Path(root) / STORE)
+    con.row_factory = sqlite3.Row
+    con.executescript(SCHEMA)
+    return con
+
+
+def _gradebook(root: Path, course_id: str):
+    from nbgrader.api import Gradebook
+
+    return Gradebook(f"sqlite:///{Path(root).resolve() / 'gradebook.db'}", course_id)
+
+
+def _find_grade(gb, case: str, grade_id: str, student: str):
+    from nbgrader.api import MissingEntry
+
+    try:
+        return gb.find_grade(grade_id, case, case, student)
+    except MissingEntry:
+        raise MarkError(f"no grade cell {grade_id!r} for student {student!r} in case {case!r} in the gradebook") from None
+
+
+# ---------------------------------------------------------------- recording
+
+
+def record_mark(root: Path, student: str, case: str, grade_id: str, score: float, examiner: str,
+                role: str = "second", rubric_item: str = "", comment: str = "", at: str | None = None,
+                course_id: str = "sagssim", source: str = "") -> None:
+    """Record one examiner mark after checking the cell exists and the score is in range."""
+    if not examiner.strip():
+        raise MarkError("an examiner id is required")
+    if role not in ("first", "second"):
+        raise MarkError(f"role must be 'first' or 'second', not {role!r}")
+    with _gradebook(root, course_id) as gb:
+        grade = _find_grade(gb, case, grade_id, student)
+        max_score = float(grade.max_score)
+    limit = 1.0 if rubric_item else max_score  # a rubric item is met (1) or not (0), or a share of it
+    if not 0 <= float(score) <= limit:
+        raise MarkError(f"score {score} for {student}/{case}/{grade_id}{'/' + rubric_item if rubric_item else ''} "
+                        f"is outside 0–{limit:g}")
+    with closing(connect(root)) as con, con:
+        _insert(con, student, case, grade_id, rubric_item, role, examiner.strip(), float(score),
+                1.0 if rubric_item else max_score, comment, at or now(), source)
+
+
+def _insert(con, student, case, grade_id, rubric_item, role, examiner, score, max_score, comment, at, source):
+    con.execute("INSERT INTO marks (student, assignment, notebook, grade_id, rubric_item, role, examiner, score,"
+                " max_score, comment, recorded_at, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (student, case, case, grade_id, rubric_item, role, examiner, score, max_score, comment, at, source))
+
+
+def import_csv(root: Path, path: Path, examiner: str | None = None, role: str = "second",
+               course_id: str = "sagssim") -> int:
+    """CSV with a header: student,case,item,score[,rubric_item,examiner,comment,time].
+    `item` is the grade cell id (e.g. brev-begrundelse). Every row is checked before any is stored."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    need = {"student", "case", "item", "score"}
+    if rows and not need <= set(rows[0]):
+        raise MarkError(f"{path}: the header must name the columns {', '.join(sorted(need))}")
+    problems, clean = [], []
+    with _gradebook(root, course_id) as gb:
+        for n, row in enumerate(rows, start=2):
+            who = (row.get("examiner") or examiner or "").strip()
+            try:
+                score = float(str(row["score"]).replace(",", "."))
+                grade = _find_grade(gb, row["case"].strip(), row["item"].strip(), row["student"].strip())
+                limit = 1.0 if (row.get("rubric_item") or "").strip() else float(grade.max_score)
+                if not 0 <= score <= limit:
+                    raise MarkError(f"score {score:g} is outside 0–{limit:g}")
+                if not who:
+                    raise MarkError("no examiner id (give an 'examiner' column or --examiner)")
+            except (ValueError, MarkError) as exc:
+                problems.append(f"{path}:{n}: {exc}")
+                continue
+            clean.append((row, who, score, limit))
+    if problems:
+        raise MarkError("\n".join(problems))
+    if role not in ("first", "second"):
+        raise MarkError(f"role must be 'first' or 'second', not {role!r}")
+    with closing(connect(root)) as con, con:
+        for row, who, score, limit in clean:
+            _insert(con, row["student"].strip(), row["case"].strip(), row["item"].strip(),
+                    (row.get("rubric_item") or "").strip(), role, who, score, limit, row.get("comment") or "",
+                    (row.get("time") or "").strip() or now(), str(path))
+    return len(clean)
+
+
+def snapshot_first(root: Path, examiner: str, course_id: str = "sagssim") -> int:
+    """Record the gradebook's confirmed letter scores as the first examiner's marks, with their id and the time."""
+    from .export import criterion_of
+
+    n = 0
+    with _gradebook(root, course_id) as gb:
+        cells = [(sub.student.id, a.name, g.name, g.manual_score, g.max_score)
+                 for a in gb.assignments for sub in a.submissions for nb in sub.notebooks for g in nb.grades
+                 if (criterion_of(g.name) or ("",))[0] == "brev" and g.manual_score is not None
+                 and not g.needs_manual_grade]
+    with closing(connect(root)) as con, con:
+        for student, case, gid, score, max_score in cells:
+            _insert(con, student, case, gid, "", "first", examiner, float(score), float(max_score), "", now(),
+                    "gradebook")
+            n += 1
+    return n
+
+
+def set_aside_critical(root: Path, student: str, case: str, ref: str, examiner: str, reason: str) -> None:
+    if not examiner.strip() or not reason.strip():
+        raise MarkError("setting a critical error aside needs an examiner id and a reason")
+    with closing(connect(root)) as con, con:
+        con.execute("INSERT INTO set_asides (student, assignment, ref, examiner, reason, recorded_at)"
+                    " VALUES (?,?,?,?,?,?)", (student, case, ref, examiner.strip(), reason.strip(), now()))
+
+
+def set_asides(root: Path) -> list[dict]:
+    if not (Path(root) / STORE).exists():
+        return []
+    with closing(connect(root)) as con:
+        rows = con.execute("SELECT student, assignment AS 'case', ref, examiner, reason, recorded_at FROM set_asides"
+                           " ORDER BY id").fetchall()
+    return [dict(r) for r in rows]
+
+
+def marks(root: Path) -> pd.DataFrame:
+    with closing(connect(root)) as con:
+        return pd.read_sql_query("SELECT * FROM marks ORDER BY id", con)
+
+
+def settlements(root: Path) -> pd.DataFrame:
+    with closing(connect(root)) as con:
+        return pd.read_sql_query("SELECT * FROM settlements ORDER BY id", con)
+
+
+# ---------------------------------------------------------------- pairs and agreement
+
+
+def pairs(root: Path, course_id: str = "sagssim") -> pd.DataFrame:
+    """One row per marked cell (or rubric item): the first and the second examiner's latest mark."""
+    m = marks(root)
+    latest = m.sort_values("id").groupby(["student", "assignment", "grade_id", "rubric_item", "role"]).tail(1)
+    first = latest[latest["role"] == "first"].set_index(["student", "assignment", "grade_id", "rubric_item"])
+    second = latest[latest["role"] == "second"].set_index(["student", "assignment", "grade_id", "rubric_item"])
+    out = []
+    with _gradebook(root, course_id) as gb:
+        for key, s in second.iterrows():
+            student, case, gid, item = key
+            if key in first.index:
+                f_score, f_who = float(first.loc[key, "score"]), first.loc[key, "examiner"]
+            elif not item:
+                g = _find_grade(gb, case, gid, student)
+                if g.manual_score is None or g.needs_manual_grade:
+                    f_score, f_who = np.nan, ""
+                else:
+                    f_score, f_who = float(g.manual_score), "gradebook"
+            else:
+                f_score, f_who = np.nan, ""
+            out.append({"student": student, "case": case, "grade_id": gid, "rubric_item": item,
+                        "criterion": gid.split("-", 1)[-1], "max_score": float(s["max_score"]),
+                        "first": f_score, "second": float(s["score"]), "first_examiner": f_who,
+                        "second_examiner": s["examiner"]})
+    return pd.DataFrame(out, columns=PAIR_COLUMNS)
+
+
+def cohen_kappa(a, b, categories=None, weights: str | None = None) -> float:
+    """Cohen's κ for two raters (statsmodels), over a fixed set of categories so that
+    a category neither rater used does not shift the table. weights: None, 'linear', 'quadratic'."""
+    from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa
+
+    a, b = np.asarray(a), np.asarray(b)
+    cats = sorted(set(a) | set(b)) if categories is None else list(categories)
+    if len(cats) < 2:
+        return float("nan")
+    index = {c: i for i, c in enumerate(cats)}
+    table = np.zeros((len(cats), len(cats)))
+    for x, y in zip(a, b):
+        table[index[x], index[y]] += 1
+    if weights is None:
+        return float(sm_kappa(table).kappa)
+    return float(sm_kappa(table, wt=weights).kappa)
+
+
+def krippendorff_alpha(a, b, level: str = "interval") -> float:
+    import krippendorff
+
+    data = np.vstack([np.asarray(a, dtype=float), np.asarray(b, dtype=float)])
+    if np.unique(data[~np.isnan(data)]).size < 2:
+        return float("nan")
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+
+
+def _stats(df: pd.DataFrame, cut: float | None, item_level: bool) -> dict:
+    d = df.dropna(subset=["first", "second"])
+    n = len(d)
+    if n == 0:
+        return {"n": 0}
+    f, s = d["first"].to_numpy(), d["second"].to_numpy()
+    out = {"n": n, "exact": float(np.mean(f == s)), "mean_abs_diff": float(np.mean(np.abs(f - s))),
+           "mean_first": float(f.mean()), "mean_second": float(s.mean())}
+    if item_level:
+        fr, sr = (f >= 0.5).astype(int), (s >= 0.5).astype(int)
+        out["kappa"] = cohen_kappa(fr, sr, [0, 1])
+        out["alpha_nominal"] = krippendorff_alpha(fr, sr, "nominal")
+        return out
+    fr, sr = np.round(f).astype(int), np.round(s).astype(int)
+    top = int(round(d["max_score"].max()))
+    out["kappa"] = cohen_kappa(fr, sr, range(top + 1))
+    out["kappa_quadratic"] = cohen_kappa(fr, sr, range(top + 1), "quadratic")
+    out["alpha_interval"] = krippendorff_alpha(f, s, "interval")
+    if cut is not None:
+        fp, sp = (f / d["max_score"] >= cut).astype(int), (s / d["max_score"] >= cut).astype(int)
+        out["pass_agreement"] = float(np.mean(fp == sp))
+        out["kappa_at_cut"] = cohen_kappa(fp, sp, [0, 1])
+    return out
+
+
+def agreement(p: pd.DataFrame, cuts: dict[str, float] | None = None) -> pd.DataFrame:
+    """Agreement per criterion (grade cells), per rubric item, and overall for grade cells.
+
+    Grade-cell scores: κ on whole points (unweighted and quadratic-weighted, ordinal),
+    Krippendorff's α (interval), and κ on the pass/fail side of the criterion's cut.
+    Rubric items: κ and Krippendorff's α (nominal) on met / not met."""
+    cuts = cuts or {}
+    rows = []
+    cells = p[p["rubric_item"] == ""]
+    for crit, d in cells.groupby("criterion"):
+        rows.append({"level": "criterion", "key": crit, **_stats(d, cuts.get(crit), False)})
+    if not cells.empty:
+        rows.append({"level": "overall", "key": "alle kriterier", **_stats(cells, None, False)})
+    for (crit, item), d in p[p["rubric_item"] != ""].groupby(["criterion", "rubric_item"]):
+        rows.append({"level": "rubric_item", "key": f"{crit}/{item}", **_stats(d, None, True)})
+    return pd.DataFrame(rows)
+
+
+def disagreements(p: pd.DataFrame, tolerance: float = 1.0, cuts: dict[str, float] | None = None,
+                  settled: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Cells whose two marks differ by more than `tolerance` points or fall on either side of the
+    criterion's cut; settled cells (settled after both marks) are left out."""
+    cuts = cuts or {}
+    d = p[(p["rubric_item"] == "")].dropna(subset=["first", "second"]).copy()
+    d["diff"] = (d["second"] - d["first"]).round(4)
+    cut = d["criterion"].map(lambda c: cuts.get(c, np.nan))
+    split = (d["first"] / d["max_score"] >= cut) != (d["second"] / d["max_score"] >= cut)
+    d["across_cut"] = split & cut.notna()
+    d = d[(d["diff"].abs() > tolerance) | d["across_cut"]]
+    if settled is not None and not settled.empty:
+        done = set(zip(settled["student"], settled["assignment"], settled["grade_id"]))
+        d = d[[k not in done for k in zip(d["student"], d["case"], d["grade_id"])]]
+    return d.sort_values(["case", "criterion", "student"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- settlement
+
+
+def settle(root: Path, student: str, case: str, grade_id: str, score: float, examiner: str, reason: str,
+           course_id: str = "sagssim") -> None:
+    """Record the settled score and write it to the gradebook as the cell's confirmed manual score."""
+    if not examiner.strip() or not reason.strip():
+        raise MarkError("settling needs an examiner id and a reason")
+    p = pairs(root, course_id)
+    row = p[(p["student"] == student) & (p["case"] == case) & (p["grade_id"] == grade_id) & (p["rubric_item"] == "")]
+    first = float(row["first"].iloc[0]) if len(row) and pd.notna(row["first"].iloc[0]) else None
+    second = float(row["second"].iloc[0]) if len(row) else None
+    if first is not None and row["first_examiner"].iloc[0] == "gradebook":
+        # keep the gradebook's first mark before it is overwritten, so agreement stays computable
+        record_mark(root, student, case, grade_id, first, "gradebook", "first", course_id=course_id,
+                    source="gradebook, before settlement")
+    with _gradebook(root, course_id) as gb:
+        grade = _find_grade(gb, case, grade_id, student)
+        if not 0 <= float(score) <= float(grade.max_score):
+            raise MarkError(f"score {score} is outside 0–{grade.max_score:g}")
+        grade.manual_score = float(score)
+        grade.needs_manual_grade = False
+        gb.db.commit()
+    with closing(connect(root)) as con, con:
+        con.execute("INSERT INTO settlements (student, assignment, notebook, grade_id, score, first_score,"
+                    " second_score, examiner, reason, settled_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (student, case, case, grade_id, float(score), first, second, examiner.strip(), reason.strip(),
+                     now()))
+
+
+def settle_agreed(root: Path, examiner: str, tolerance: float = 1.0, cuts: dict[str, float] | None = None,
+                  course_id: str = "sagssim") -> int:
+    """Settle every pair that agrees (within tolerance, same side of the cut) to the mean of the two marks."""
+    p = pairs(root, course_id)
+    open_ = disagreements(p, tolerance, cuts)
+    todo = p[(p["rubric_item"] == "")].dropna(subset=["first", "second"])
+    bad = set(zip(open_["student"], open_["case"], open_["grade_id"]))
+    n = 0
+    for r in todo.itertuples():
+        if (r.student, r.case, r.grade_id) in bad:
+            continue
+        settle(root, r.student, r.case, r.grade_id, round((r.first + r.second) / 2, 2), examiner,
+               f"Enige bedømmere (forskel {abs(r.first - r.second):g} point): gennemsnittet.", course_id)
+        n += 1
+    return n

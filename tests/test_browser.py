@@ -1,0 +1,285 @@
+"""The trainee's path in a real browser: JupyterLab 4 in Debian's headless Chromium.
+
+One test plays the Sofie case along its model path as a trainee would: open the
+case notebook, run it, click option buttons, read the feedback, restart the
+kernel half-way and see the case resume at the same step, finish with the letter
+and see the debrief. After every phase the decision log on disk is read with
+`simulator.decision_log` and must hold exactly the choices clicked, in order,
+with an intact hash chain.
+
+Side products (test-artifacts/, gitignored):
+- case-in-progress.png and debrief.png (screenshots; set SAGSSIM_UPDATE_DOCS_IMG=1
+  to also refresh docs/img/case-in-progress.png for the README),
+- browser-timings.json: per-click widget update time, click -> next screen shown,
+  read by `python -m benchmarks`. Timings are recorded, never asserted.
+
+A missing Chromium fails the test with a message saying how to install it; it is never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from simulator.casefile import CASES_DIR, load_case, load_library
+from simulator.decision_log import read_log
+from simulator.engine import replay
+from simulator.keys import case_version
+from simulator.model import ChoiceStep, LetterStep
+from simulator.session import default_log_path
+
+from browser import (
+    ARM_TIMER_JS,
+    ARTIFACTS,
+    ROOT,
+    TIMEOUT_MS,
+    accept_dialog,
+    case_notebook,
+    chromium_browser,
+    chromium_path,
+    course_notebook_for,
+    jupyter_lab,
+    menu,
+    run_all_cells,
+    save_screenshot,
+    wait_kernel_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+CASE = "sofie"
+BEFORE_RESTART = 3  # choices clicked before the kernel restart
+LETTER = ROOT / "tests" / "letters" / CASE / "model.txt"
+DOCS_IMG = ROOT / "docs" / "img" / "case-in-progress.png"
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def logged_choices(log_path: Path, case) -> list[str]:
+    log = read_log(log_path, case.id, case_version(case))
+    assert log.intact, f"the decision log is not intact: {log.problems}"
+    return [e["option"] for e in log.events if e["type"] == "choice"]
+
+
+@pytest.fixture(scope="module")
+def sofie():
+    return load_case(CASES_DIR / f"{CASE}.yaml", load_library())
+
+
+def test_chromium_is_installed():
+    """Fails (never skips) with install instructions when Debian's chromium is missing."""
+    assert Path(chromium_path()).exists()
+
+
+def test_case_in_browser_logs_choices_and_resumes_after_restart(tmp_path, sofie):
+    steps = {s.id: s for s in sofie.steps}
+    model = list(sofie.model_path)
+    choices = [c for c in model if not any(isinstance(s, LetterStep) and s.id == c for s in steps.values())]
+    # the path of (step, option) the model path takes, computed by the engine itself
+    walk: list[tuple[ChoiceStep, str]] = []
+    for option_id in choices:
+        current = replay(sofie, [{"type": "choice", "step": s.id, "option": o} for s, o in walk]).current
+        step = steps[current]
+        assert isinstance(step, ChoiceStep) and option_id in {o.id for o in step.options}, (current, option_id)
+        walk.append((step, option_id))
+    assert len(walk) >= BEFORE_RESTART + 1
+    letter_step = steps[replay(sofie, [{"type": "choice", "step": s.id, "option": o} for s, o in walk]).current]
+    assert isinstance(letter_step, LetterStep)
+
+    lab_root, log_dir = tmp_path / "lab", tmp_path / "logs"
+    lab_root.mkdir()
+    log_dir.mkdir()
+    course_nb = course_notebook_for(CASE)
+    nb_name = f"{CASE}.ipynb"
+    if course_nb is not None:  # the course's own notebook, copied: the test never writes into the repo
+        shutil.copy(course_nb, lab_root / nb_name)
+    else:
+        (lab_root / nb_name).write_text(json.dumps(case_notebook(CASE), indent=1), encoding="utf-8")
+    log_path = default_log_path(log_dir, sofie.id)
+
+    timings: dict = {"case": CASE, "notebook": str(course_nb.relative_to(ROOT)) if course_nb else "generated",
+                     "clicks": []}
+    t_start = time.perf_counter()
+
+    with jupyter_lab(lab_root, env={"SAGSSIM_LOG_DIR": str(log_dir)}) as lab, chromium_browser() as browser:
+        timings["server_start_ms"] = round((time.perf_counter() - t_start) * 1000)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="da-DK")
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        console_errors: list[str] = []
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+        try:
+            _play(page, lab, nb_name, sofie, walk, letter_step, log_path, timings)
+        except Exception:
+            save_screenshot(page, "failure.png")
+            (ARTIFACTS / "failure-server.log").write_text(lab.server_log(), encoding="utf-8")
+            (ARTIFACTS / "failure-console.log").write_text("\n".join(console_errors), encoding="utf-8")
+            raise
+        finally:
+            timings["total_ms"] = round((time.perf_counter() - t_start) * 1000)
+            _write_timings(timings, browser.version)
+            context.close()
+
+
+def _option_button(page, label: str):
+    return page.locator(".jp-Notebook .sagssim button.sagssim-option").filter(has_text=label)
+
+
+def _box(root, kind: str, text: str):
+    """The sagssim box of this kind that holds this text (whitespace-insensitive)."""
+    return root.locator(f".sagssim-box.sagssim-{kind}").filter(has_text=norm(text)).first
+
+
+def _expect_step(page, step: ChoiceStep) -> None:
+    """The step's heading and exactly its option buttons are on screen."""
+    from playwright.sync_api import expect
+
+    root = page.locator(".jp-Notebook .sagssim")
+    expect(root.locator("h3", has_text=step.title).first).to_be_visible()
+    buttons = root.locator("button.sagssim-option")
+    expect(buttons).to_have_count(len(step.options))
+    shown = [norm(t) for t in buttons.all_inner_texts()]
+    assert shown == [norm(o.label) for o in step.options]
+
+
+def _timed_click(page, button, old_labels: list[str], chosen: str, next_heading: str,
+                 selector: str = ".sagssim-option") -> dict:
+    """Click, and time it in the page: click event -> the DOM shows the next screen."""
+    page.evaluate(ARM_TIMER_JS, {"oldLabels": [norm(x) for x in old_labels], "chosen": norm(chosen),
+                                 "nextHeading": norm(next_heading), "buttonSelector": selector})
+    t0 = time.perf_counter()
+    button.click()
+    page.wait_for_function("() => window.__sagssimTimer && window.__sagssimTimer.done !== null",
+                           timeout=TIMEOUT_MS, polling="raf")
+    wall = (time.perf_counter() - t0) * 1000
+    t = page.evaluate("() => window.__sagssimTimer")
+    return {"ms": round(t["done"] - t["click"], 1), "wall_ms": round(wall, 1)}
+
+
+def _choose(page, step: ChoiceStep, option_id: str, next_heading: str, timings: dict) -> None:
+    from playwright.sync_api import expect
+
+    option = next(o for o in step.options if o.id == option_id)
+    _expect_step(page, step)
+    figures = _timed_click(page, _option_button(page, option.label), [o.label for o in step.options],
+                           option.label, next_heading)
+    timings["clicks"].append({"step": step.id, "option": option_id, **figures})
+    root = page.locator(".jp-Notebook .sagssim")
+    # the feedback for this very choice is on screen (selvstudie: immediate feedback)
+    expect(_box(root, "outcome", option.label)).to_be_visible()
+    if option.feedback:
+        expect(_box(root, "feedback", option.feedback[:80])).to_be_visible()
+    if option.critical:
+        expect(root.locator(".sagssim-box.sagssim-critical").first).to_be_visible()
+
+
+def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> None:
+    from playwright.sync_api import expect
+
+    steps_after = [s.title for s, _ in walk[1:]] + [letter_step.title]
+
+    # open the notebook and run it, as a trainee does
+    t0 = time.perf_counter()
+    page.goto(lab.notebook_url(nb_name))
+    page.locator(".jp-Notebook").first.wait_for(state="visible")
+    wait_kernel_idle(page, lab)
+    timings["open_notebook_ms"] = round((time.perf_counter() - t0) * 1000)
+    t0 = time.perf_counter()
+    runner = page.locator(".jp-Notebook .sagssim")
+    timings["run_all_attempts"] = run_all_cells(page, lambda: log_path.exists() or runner.count() > 0)
+    first = walk[0][0]
+    _expect_step(page, first)
+    timings["first_render_ms"] = round((time.perf_counter() - t0) * 1000)
+    assert logged_choices(log_path, case) == []  # the log exists (start event) and holds no choice yet
+
+    # three (or more) choices, each with its feedback
+    for i in range(BEFORE_RESTART):
+        step, option_id = walk[i]
+        _choose(page, step, option_id, steps_after[i], timings)
+    chosen = [o for _, o in walk[:BEFORE_RESTART]]
+    assert logged_choices(log_path, case) == chosen
+    save_screenshot(page, "case-in-progress.png", page.locator(".jp-NotebookPanel").first)
+    if os.environ.get("SAGSSIM_UPDATE_DOCS_IMG"):
+        DOCS_IMG.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ARTIFACTS / "case-in-progress.png", DOCS_IMG)
+
+    # restart the kernel: the case resumes at the same step, the log is untouched.
+    # The old view is marked first, so only a view built by the new kernel can pass the checks.
+    page.evaluate("() => document.querySelectorAll('.sagssim').forEach(e => e.dataset.oldKernel = '1')")
+    t0 = time.perf_counter()
+    menu(page, "Kernel", "Restart Kernel and Run All Cells")
+    accept_dialog(page)
+    resumed_step = walk[BEFORE_RESTART][0]
+    last_label = next(o.label for o in walk[BEFORE_RESTART - 1][0].options if o.id == chosen[-1])
+    expect(page.locator(".jp-Notebook .sagssim[data-old-kernel]")).to_have_count(0)
+    root = page.locator(".jp-Notebook .sagssim")
+    expect(root).to_have_count(1)
+    expect(_box(root, "outcome", last_label)).to_be_visible()
+    _expect_step(page, resumed_step)
+    timings["restart_resume_ms"] = round((time.perf_counter() - t0) * 1000)
+    assert logged_choices(log_path, case) == chosen
+    wait_kernel_idle(page, lab)
+
+    # the rest of the model path, then the letter and the debrief
+    for i in range(BEFORE_RESTART, len(walk)):
+        step, option_id = walk[i]
+        _choose(page, step, option_id, steps_after[i], timings)
+    assert logged_choices(log_path, case) == [o for _, o in walk]
+
+    letter = LETTER.read_text(encoding="utf-8")
+    area = root.locator(".sagssim-letter textarea")
+    area.fill(letter)
+    root.get_by_role("button", name="Send afgørelsen", exact=True).click()
+    confirm = root.get_by_role("button", name="Ja, send afgørelsen", exact=True)
+    expect(confirm).to_be_visible()
+    figures = _timed_click(page, confirm, [], "Du sendte afgørelsesbrevet", "Sådan gik det pr. kriterium",
+                           selector="button")
+    timings["letter_submit"] = figures
+    expect(_box(root, "outcome", "Sagen er afsluttet")).to_be_visible()
+    expect(root.locator("h3", has_text="Din vej sammenlignet med modelvejen")).to_be_visible()
+    expect(root.locator("button.sagssim-option")).to_have_count(0)
+
+    log = read_log(log_path, case.id, case_version(case))
+    assert log.intact, log.problems
+    assert [e["option"] for e in log.events if e["type"] == "choice"] == [o for _, o in walk]
+    letters = [e for e in log.events if e["type"] == "letter"]
+    assert [(e["step"], norm(e["text"])) for e in letters] == [(letter_step.id, norm(letter))]
+    assert replay(case, log.events).finished
+
+    # the debrief, tall enough to show the chart and the path comparison
+    page.set_viewport_size({"width": 1280, "height": 2600})
+    root.locator("h3", has_text="Sådan gik det pr. kriterium").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # let the chart image decode
+    save_screenshot(page, "debrief.png", page.locator(".jp-NotebookPanel").first)
+
+
+def _write_timings(timings: dict, browser_version: str) -> None:
+    import jupyterlab
+
+    ms = [c["ms"] for c in timings["clicks"]]
+    if ms:
+        timings["summary"] = {
+            "n": len(ms), "median_ms": round(statistics.median(ms), 1), "mean_ms": round(statistics.fmean(ms), 1),
+            "min_ms": min(ms), "max_ms": max(ms),
+        }
+    timings["measured"] = ("per click: in-page time from the option button's click event to the first DOM "
+                           "state showing the next step and the feedback for the choice (ms); wall_ms adds "
+                           "Playwright's round trip")
+    timings["environment"] = {
+        "chromium": browser_version, "jupyterlab": jupyterlab.__version__, "python": platform.python_version(),
+        "cpus": os.cpu_count(), "machine": platform.machine(),
+    }
+    timings["recorded_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "browser-timings.json").write_text(json.dumps(timings, indent=2, ensure_ascii=False) + "\n",
+                                                     encoding="utf-8")
