@@ -51,24 +51,30 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     cases = [c.strip() for c in args.cases.split(",") if c.strip()] or sections.case_ids()
     figures: list[sections.Figure] = []
+    failed: dict[str, str] = {}
     for name, run in sections.ALL.items():
         if name in skip:
             continue
         print(f"… {name}", file=sys.stderr, flush=True)
-        figures += run(cases=cases, trainees=args.trainees)
+        try:
+            figures += run(cases=cases, trainees=args.trainees)
+        except Exception as exc:  # one section that cannot measure must not lose the others' figures
+            failed[name] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
 
     print(f"Sagssim benchmarks on {machine()}")
     print(f"cases: {', '.join(cases)}; cohort: {args.trainees} trainees")
-    width = max(len(f.name) for f in figures)
+    width = max((len(f.name) for f in figures), default=0)
     for f in figures:
         print(f"  {f.name:<{width}}  {f.value:>12,.4g} {f.unit}" + (f"   ({f.note})" if f.note else ""))
+    for name, why in failed.items():
+        print(f"  {name}: NOT MEASURED: {why}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine(), "cases": cases, "trainees": args.trainees,
-                               "figures": [f.__dict__ for f in figures]}, ensure_ascii=False, indent=2),
+                               "figures": [f.__dict__ for f in figures], "failed": failed}, ensure_ascii=False, indent=2),
                    encoding="utf-8")
     print(f"written to {out}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def chromium_path() -> str:
             return candidate
     raise BrowserSetupError(
         "Chromium was not found (looked for $SAGSSIM_CHROMIUM, /usr/bin/chromium and `chromium` on PATH). "
-        "The browser tests need Debian's chromium package: run `make browser-deps` "
+        "The browser tests need Debian's chromium package: run `make system-deps` "
         "(apt-get install chromium fonts-dejavu-core), or `make test`, which does it first."
     )
 

@@ -131,8 +131,12 @@ def test_case_in_browser_logs_choices_and_resumes_after_restart(tmp_path, sofie)
             context.close()
 
 
-def _option_button(page, label: str):
-    return page.locator(".jp-Notebook .sagssim button.sagssim-option").filter(has_text=label)
+def _option_button(page, option) -> object:
+    """The button for an option: by its id class if the UI sets one, else by its exact label."""
+    root = page.locator(".jp-Notebook .sagssim")
+    by_id = root.locator(f"button.sagssim-option.sagssim-option-{option.id}")
+    by_label = root.get_by_role("button", name=norm(option.label), exact=True)
+    return by_id.or_(by_label).first
 
 
 def _box(root, kind: str, text: str):
@@ -171,7 +175,7 @@ def _choose(page, step: ChoiceStep, option_id: str, next_heading: str, timings: 
 
     option = next(o for o in step.options if o.id == option_id)
     _expect_step(page, step)
-    figures = _timed_click(page, _option_button(page, option.label), [o.label for o in step.options],
+    figures = _timed_click(page, _option_button(page, option), [o.label for o in step.options],
                            option.label, next_heading)
     timings["clicks"].append({"step": step.id, "option": option_id, **figures})
     root = page.locator(".jp-Notebook .sagssim")
@@ -208,7 +212,12 @@ def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> Non
         _choose(page, step, option_id, steps_after[i], timings)
     chosen = [o for _, o in walk[:BEFORE_RESTART]]
     assert logged_choices(log_path, case) == chosen
+    # screenshot: the case from its title down through the feedback on the last choice
+    page.set_viewport_size({"width": 1280, "height": 1500})
+    page.locator(".jp-Notebook .sagssim h2").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
     save_screenshot(page, "case-in-progress.png", page.locator(".jp-NotebookPanel").first)
+    page.set_viewport_size({"width": 1280, "height": 1000})
     if os.environ.get("SAGSSIM_UPDATE_DOCS_IMG"):
         DOCS_IMG.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ARTIFACTS / "case-in-progress.png", DOCS_IMG)
