@@ -321,8 +321,10 @@ class CasePlayer:
 
     def _header(self) -> w.Widget:
         c = self.case.citizen
+        # Most summaries open with name and age already; say them only once.
+        who = "" if c.summary.startswith(f"{c.name} er {c.age} år") else f"{escape(c.name)}, {c.age} år. "
         html = (f"<h2>{escape(self.case.title)}</h2>"
-                f"<p><strong>Borgeren:</strong> {escape(c.name)}, {c.age} år. {escape(c.summary)}</p>"
+                f"<p><strong>Borgeren:</strong> {who}{escape(c.summary)}</p>"
                 f'<p class="sagssim-muted"><small>{escape(pres.MODE_LABELS.get(self.mode, self.mode))}</small></p>')
         return w.HTML(html)
 
