@@ -27,6 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from simulator.casefile import CASES_DIR
 from simulator.model import CRITERIA, CRITERION_LABELS, Criterion
 
+from .course import gradebook_url
+
 RULES_FILE = CASES_DIR / "pass-rules.yaml"
 PASSED, FAILED, PENDING = "bestået", "ikke bestået", "afventer"
 
@@ -155,7 +157,7 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
                                          "max_score", "needs_manual_grade", "flagged"])
     cells = cells_from_rows(exported)
     dps = exported[exported["level"] == "decision_point"].rename(columns={"item": "step"})[DP_COLUMNS].copy()
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id) as gb:
+    with Gradebook(gradebook_url(root), course_id) as gb:
         students = sorted(s.id for s in gb.students)
 
     asides = {(a["student"], a["case"], a["ref"]): a for a in set_asides(root)}

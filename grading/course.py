@@ -215,6 +215,20 @@ def default_db_url(root: Path) -> str:
     return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
 
 
+def gradebook_url(root: Path) -> str:
+    """The gradebook a course directory uses: its nbgrader_config.py's db_url (SQLite or
+    PostgreSQL), or nbgrader's default SQLite file beside it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    root = Path(root).resolve()
+    if (root / "nbgrader_config.py").exists():
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+        url = config.get("CourseDirectory", {}).get("db_url")
+        if url:
+            return str(url)
+    return default_db_url(root)
+
+
 def add_students(root: Path, students_csv: Path, course_id: str = DEFAULT_COURSE_ID,
                  db_url: str | None = None) -> int:
     """CSV with a header row: id[,first_name,last_name,email]."""

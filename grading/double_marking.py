@@ -71,7 +71,9 @@ def connect(root: Path) -> sqlite3.Connection:
 def _gradebook(root: Path, course_id: str):
     from nbgrader.api import Gradebook
 
-    return Gradebook(f"sqlite:///{Path(root).resolve() / 'gradebook.db'}", course_id)
+    from .course import gradebook_url
+
+    return Gradebook(gradebook_url(root), course_id)
 
 
 def _find_grade(gb, case: str, grade_id: str, student: str):

@@ -14,6 +14,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from .autograde import grade_folder, load_key
+from .course import gradebook_url
 
 COLUMNS = ["student", "case", "level", "criterion", "item", "choice", "score", "max_score",
            "needs_manual_grade", "flagged"]
@@ -44,7 +45,7 @@ def criterion_of(grade_id: str) -> tuple[str, str] | None:
 def rows(root: Path, course_id: str = "sagssim") -> list[Row]:
     root = Path(root).resolve()
     out: list[Row] = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id) as gb:
+    with Gradebook(gradebook_url(root), course_id) as gb:
         for assignment in gb.assignments:
             for student in gb.students:
                 try:
@@ -94,6 +95,6 @@ def write_csv(root: Path, out: Path, course_id: str = "sagssim") -> int:
 def grade_table(root: Path, course_id: str = "sagssim") -> dict[tuple[str, str, str], tuple]:
     """Every grade cell in the gradebook: (student, assignment, cell) -> (auto, manual, flagged).
     Two gradebooks hold the same grading exactly when their tables are equal."""
-    with Gradebook(f"sqlite:///{Path(root).resolve() / 'gradebook.db'}", course_id) as gb:
+    with Gradebook(gradebook_url(root), course_id) as gb:
         return {(s.student.id, a.name, g.name): (g.auto_score, g.manual_score, bool(nb.flagged))
                 for a in gb.assignments for s in a.submissions for nb in s.notebooks for g in nb.grades}

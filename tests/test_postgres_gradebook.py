@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from grading.course import build_course
+from grading.course import build_course, gradebook_url
+from grading.export import grade_table, write_csv
 from synthetic import cohort, students_csv, submit_cohort
 from system_helpers import PostgresServer, fail_on_missing, require
 from test_faults import tmp_cases
@@ -99,6 +100,21 @@ def test_postgres_gradebook_gives_the_same_scores_as_sqlite(pg, runs):
     assert any(v[0] for v in lite.values()), "no points at all: the autograder did not run"
     upgraded = nbgrader("db", "upgrade", cwd=tmp_path / "pg" / "course")
     assert "error" not in (upgraded.stdout + upgraded.stderr).lower()
+
+
+def test_sagssim_export_reads_the_postgres_gradebook(runs):
+    """export (and certify, double marking) find the gradebook through the course's nbgrader_config.py."""
+    tmp_path, _, _ = runs
+    lite, post = tmp_path / "sqlite" / "course", tmp_path / "pg" / "course"
+    assert gradebook_url(post).startswith("postgresql")
+    assert grade_table(post) == grade_table(lite) and grade_table(post)
+    n = write_csv(post, tmp_path / "pg.csv")
+    assert n > 0 and (tmp_path / "pg.csv").read_text(encoding="utf-8") == _csv(lite, tmp_path / "lite.csv")
+
+
+def _csv(root: Path, out: Path) -> str:
+    write_csv(root, out)
+    return out.read_text(encoding="utf-8")
 
 
 GRADER = textwrap.dedent('''
