@@ -61,10 +61,7 @@ def engine(cases: list[str], **_) -> list[Figure]:
             session = Session(case, Path(tmp) / f"{cid}.decisions.jsonl", mode="selvstudie", read_only=False)
             for ev in events:
                 t0 = time.perf_counter()
-                if ev["type"] == "choice":
-                    session.choose(ev["step"], ev["option"])
-                else:
-                    session.submit_letter(ev["step"], ev["text"])
+                session.record(ev)
                 per_click.append(time.perf_counter() - t0)
     return [
         Figure("engine: replay time per choice", statistics.mean(per_event) * 1e6, "µs",

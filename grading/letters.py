@@ -77,26 +77,24 @@ def _snippet(text: str, m: re.Match) -> str:
     return " ".join(text[start:end].split())
 
 
+def _first_match(patterns, text: str) -> re.Match | None:
+    return next((m for pat in patterns if (m := _find(pat, text))), None)
+
+
 def run_check(check: CheckSpec, text: str) -> tuple[bool, str]:
     """(passed, evidence). Evidence is a short snippet or figure an examiner can verify."""
-    if check.kind == "any":
-        for pat in check.patterns:
-            if m := _find(pat, text):
-                return True, _snippet(text, m)
-        return False, ""
+    if check.kind in ("any", "none"):
+        # "any" passes on the first pattern found; "none" fails on it. Either way it is the evidence.
+        m = _first_match(check.patterns, text)
+        return (m is not None) == (check.kind == "any"), _snippet(text, m) if m else ""
     if check.kind == "all":
         found = []
         for group in check.groups:
-            hit = next((m for pat in group if (m := _find(pat, text))), None)
+            hit = _first_match(group, text)
             if hit is None:
                 return False, f"mangler: {group[0]}"
             found.append(_snippet(text, hit))
         return True, " | ".join(found)
-    if check.kind == "none":
-        for pat in check.patterns:
-            if m := _find(pat, text):
-                return False, _snippet(text, m)
-        return True, ""
     if check.kind == "count":
         n = sum(len(re.findall(p, text, flags=re.IGNORECASE | re.MULTILINE)) for p in check.patterns)
         return n >= (check.min or 0), f"{n} forekomster"

@@ -112,6 +112,12 @@ class Session:
             self.draft_path(step_id).unlink(missing_ok=True)
         return written is not None, reason
 
+    def record(self, event: dict) -> tuple[bool, str | None]:
+        """Record one event as the engine writes them (a choice or a letter), e.g. from `events_for`."""
+        if event["type"] == "choice":
+            return self.choose(event["step"], event["option"])
+        return self.submit_letter(event["step"], event["text"])
+
     # ------------------------------------------------------------ letter drafts
 
     def draft_path(self, step_id: str) -> Path:
@@ -143,9 +149,6 @@ def play_into_log(case: Case, log_path: Path, choices: list[str], letters: list[
 
     session = Session(case, log_path, mode, trainee)
     for ev in events_for(case, choices, letters):
-        if ev["type"] == "choice":
-            session.choose(ev["step"], ev["option"])
-        else:
-            session.submit_letter(ev["step"], ev["text"])
+        session.record(ev)
     return session.result()
 

@@ -72,10 +72,7 @@ def write_submission(full: Case, public: Case, folder: Path, trainee: Trainee) -
     session = Session(public, folder / f"{public.id}.decisions.jsonl", mode="eksamen", trainee=trainee.id,
                       read_only=False)
     for ev in events_for(public, path, [letter]):
-        if ev["type"] == "choice":
-            session.choose(ev["step"], ev["option"])
-        else:
-            session.submit_letter(ev["step"], ev["text"])
+        session.record(ev)
     return path
 
 

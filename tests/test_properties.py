@@ -76,10 +76,7 @@ def test_replaying_a_log_gives_identical_results(case, data):
     with tempfile.TemporaryDirectory() as tmp:
         session = Session(case, Path(tmp) / f"{case.id}.decisions.jsonl")
         for ev in events:
-            if ev["type"] == "choice":
-                assert session.choose(ev["step"], ev["option"])[0]
-            else:
-                assert session.submit_letter(ev["step"], ev["text"])[0]
+            assert session.record(ev)[0]
         from_disk = replay(case, read_log(session.log.path).events).to_dict()
         again = replay(case, read_log(session.log.path).events).to_dict()
     assert from_disk == again == replay(case, events).to_dict()
@@ -92,7 +89,7 @@ def test_a_single_changed_byte_in_a_log_is_detected(case, data):
     with tempfile.TemporaryDirectory() as tmp:
         session = Session(case, Path(tmp) / f"{case.id}.decisions.jsonl")
         for ev in events:
-            (session.choose if ev["type"] == "choice" else session.submit_letter)(ev["step"], ev.get("option", ev.get("text")))
+            session.record(ev)
         path = session.log.path
         raw = bytearray(path.read_bytes())
         assert read_log(path).intact
