@@ -56,6 +56,17 @@ def grade_folder(case: Case, folder: Path) -> Graded:
     return Graded(case, result, tuple(result.problems))
 
 
+def graded_submission(root: Path, case_id: str, student: str) -> Graded | None:
+    """A student's autograded submission in a course directory, replayed against the key;
+    None when the key or the autograded folder is not there."""
+    key = Path(root) / "keys" / f"{case_id}.yaml"
+    folder = Path(root) / "autograded" / student / case_id
+    if not key.exists() or not folder.exists():
+        return None
+    case, _ = load_key(str(key))
+    return grade_folder(case, folder)
+
+
 def points_for(graded: Graded, criterion: str, points: float) -> float:
     """Points for one criterion: the engine's 0-1 score times the cell's points.
     A criterion the path never tested earns nothing: it was not shown."""

@@ -145,7 +145,7 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
 
     from simulator.casefile import rubric_items
 
-    from .autograde import grade_folder, letter_steps, load_key
+    from .autograde import graded_submission, letter_steps, load_key
     from .double_marking import set_asides
     from .export import rows
     from .letters import check_letter
@@ -163,14 +163,10 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
     asides = {(a["student"], a["case"], a["ref"]): a for a in set_asides(root)}
     crit_rows, letter_rows = [], []
     for student, case_id in sorted(set(zip(cells["student"], cells["case"]))):
-        key = root / "keys" / f"{case_id}.yaml"
-        folder = root / "autograded" / student / case_id
-        if not key.exists() or not folder.exists():
+        graded = graded_submission(root, case_id, student)
+        if graded is None or not graded.trusted:
             continue
-        case, lib = load_key(str(key))
-        graded = grade_folder(case, folder)
-        if not graded.trusted:
-            continue
+        case, lib = load_key(str(root / "keys" / f"{case_id}.yaml"))
         for e in graded.result.critical_errors:
             a = asides.get((student, case_id, e.ref))
             crit_rows.append({"student": student, "case": case_id, "ref": e.ref, "text": e.text,

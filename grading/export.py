@@ -13,7 +13,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from .autograde import grade_folder, load_key
+from .autograde import graded_submission
 from .course import gradebook_url
 
 COLUMNS = ["student", "case", "level", "criterion", "item", "choice", "score", "max_score",
@@ -64,13 +64,8 @@ def rows(root: Path, course_id: str = "sagssim") -> list[Row]:
 
 
 def decision_point_rows(root: Path, case_id: str, student: str, flagged: bool) -> list[Row]:
-    key = root / "keys" / f"{case_id}.yaml"
-    folder = root / "autograded" / student / case_id
-    if not key.exists() or not folder.exists():
-        return []
-    case, _ = load_key(str(key))
-    graded = grade_folder(case, folder)
-    if not graded.trusted:
+    graded = graded_submission(root, case_id, student)
+    if graded is None or not graded.trusted:
         return []
     chosen = {v.step: v.option or "" for v in graded.result.path}
     out = []
