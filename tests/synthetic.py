@@ -98,3 +98,15 @@ def students_csv(path: Path, trainees: list[Trainee]) -> Path:
     path.write_text("id,first_name,last_name\n" + "".join(f"{t.id},Kursist,{t.id}\n" for t in trainees),
                     encoding="utf-8")
     return path
+
+
+def minimal_cases(folder: Path) -> Path:
+    """A cases folder holding only the tiny test case (with the real registry and shared rubric),
+    for course-level tests that must not depend on the five real cases."""
+    from simulator.casefile import CASES_DIR
+
+    folder.mkdir(exist_ok=True)
+    for name in ("legal-sources.yaml", "rubric-common.yaml"):
+        shutil.copy2(CASES_DIR / name, folder / name)
+    shutil.copy2(Path(__file__).resolve().parent / "data" / "minimal.yaml", folder / "minimal.yaml")
+    return folder

@@ -9,7 +9,6 @@ the next step with every choice on disk exactly once.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from simulator.engine import events_for
 from simulator.model import LetterStep
 
 from conftest import CASE_IDS, MINIMAL, case_by_id
-from synthetic import cohort, students_csv, submit_cohort
+from synthetic import cohort, minimal_cases, students_csv, submit_cohort
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -108,22 +107,13 @@ def test_kernel_killed_after_every_choice_loses_and_duplicates_nothing(case_id, 
 def _course(root: Path, n: int) -> None:
     from grading.course import build_course
 
-    cases = tmp_cases(root.parent / "cases")
+    cases = minimal_cases(root.parent / "cases")
     trainees = cohort(n)
     build_course(root, ["minimal"], students_csv(root.parent / "students.csv", trainees), cases_dir=cases)
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run([str(BIN / "nbgrader"), "generate_assignment", "minimal", "--force"], cwd=root, env=env,
                    check=True, capture_output=True)
     submit_cohort(root, ["minimal"], trainees)
-
-
-def tmp_cases(folder: Path) -> Path:
-    """A cases folder holding only the minimal case, so this test does not depend on the real ones."""
-    folder.mkdir(exist_ok=True)
-    for name in ("legal-sources.yaml", "rubric-common.yaml"):
-        shutil.copy2(CASES_DIR / name, folder / name)
-    shutil.copy2(MINIMAL, folder / "minimal.yaml")
-    return folder
 
 
 def test_grading_killed_halfway_then_rerun_gives_the_same_gradebook(tmp_path):

@@ -22,9 +22,8 @@ from nbgrader.api import Gradebook
 
 from grading.course import build_course, gradebook_url
 from grading.export import grade_table, write_csv
-from synthetic import cohort, students_csv, submit_cohort
+from synthetic import cohort, minimal_cases, students_csv, submit_cohort
 from system_helpers import PostgresServer, fail_on_missing, require
-from test_faults import tmp_cases
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -63,7 +62,7 @@ def scores(db_url: str) -> dict:
 def graded_course(root: Path, db_url: str | None) -> str:
     trainees = cohort(N_TRAINEES)
     root.parent.mkdir(parents=True, exist_ok=True)
-    cases = tmp_cases(root.parent / "cases")
+    cases = minimal_cases(root.parent / "cases")
     build_course(root, ["minimal"], students_csv(root.parent / "students.csv", trainees), cases_dir=cases,
                  db_url=db_url)
     nbgrader("generate_assignment", "minimal", "--force", cwd=root)

@@ -46,7 +46,6 @@ from localsys import (  # noqa: E402
 COURSE = "sagssim"
 GRADER = "sagssim-grader"
 STUDENTS = {"sagssim-student1": 1.0, "sagssim-student2": 0.0}  # user -> skill of the synthetic trainee
-MINIMAL = REPO / "tests" / "data" / "minimal.yaml"
 
 
 class Hub:
@@ -178,7 +177,7 @@ def run_demo(keep: bool = False, say=print) -> dict:
             "configurable-http-proxy on PATH (apt package node-configurable-http-proxy)")
     require((VENV_BIN / "jupyterhub").exists(), f"jupyterhub in {VENV_BIN} (pip pin jupyterhub==5.4.6)")
     from grading.course import build_course
-    from synthetic import Trainee, students_csv
+    from synthetic import Trainee, minimal_cases, students_csv
 
     t0 = time.monotonic()
     timings: dict[str, float] = {}
@@ -215,11 +214,7 @@ def run_demo(keep: bool = False, say=print) -> dict:
         mark("users, exchange, runtime")
 
         # The course, owned by the grader.
-        cases = work / "cases"
-        cases.mkdir()
-        for name in ("legal-sources.yaml", "rubric-common.yaml"):
-            shutil.copy2(REPO / "cases" / name, cases / name)
-        shutil.copy2(MINIMAL, cases / "minimal.yaml")
+        cases = minimal_cases(work / "cases")
         course = work / "course"
         build_course(course, ["minimal"], students_csv(work / "students.csv", [Trainee(s, 0, 0) for s in STUDENTS]),
                      course_id=COURSE, cases_dir=cases, exchange=exchange)
