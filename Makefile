@@ -9,6 +9,8 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 8888
 PYTEST_ARGS ?=
+# JupyterLab refuses to start as root unless told to; fresh machines and containers often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True,)
 # nbgrader runs `alembic` by name when it creates a gradebook: the venv must be on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -23,7 +25,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 course: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) course/00-start.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(ALLOW_ROOT) course/00-start.ipynb
 
 # Debian packages the tests need: Chromium (browser tests, PDF reports), JupyterHub's proxy
 # and PostgreSQL (scale tests). Idempotent; see the script for why each is there.
@@ -39,7 +41,7 @@ notebooks: setup
 
 # The same notebooks as a no-code app.
 voila: setup
-	$(BIN)/voila --port=$(PORT) course/
+	$(BIN)/voila --port=$(PORT) $(ALLOW_ROOT) course/
 
 bench: setup
 	$(BIN)/python -m benchmarks
