@@ -40,3 +40,37 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make course" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_course_command_serves_the_start_page():
+    """`make course` as the README gives it: JupyterLab comes up on the course (also as root)."""
+    import json
+    import os
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "sagssim-test"
+    env = {**os.environ, "JUPYTER_TOKEN": token, "BROWSER": "true"}
+    proc = subprocess.Popen(["make", "-s", "course", f"PORT={port}"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/api/contents/course/00-start.ipynb?content=0&token={token}"
+        deadline, info = time.monotonic() + 90, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    info = json.load(r)
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert info is not None, f"JupyterLab did not come up:\n{proc.stdout.read() if proc.poll() is not None else ''}"
+        assert info["type"] == "notebook" and info["path"] == "course/00-start.ipynb"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
