@@ -16,7 +16,17 @@ from typing import Any, Iterable
 import yaml
 from pydantic import ValidationError
 
-from .model import Case, ChoiceStep, CommonRubric, LegalRegistry, LetterStep, RubricItem
+from .model import (
+    Case,
+    ChoiceStep,
+    CommonRubric,
+    Condition,
+    LegalRegistry,
+    LetterExpectation,
+    LetterStep,
+    Route,
+    RubricItem,
+)
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
 REGISTRY_FILE = "legal-sources.yaml"
@@ -297,6 +307,14 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
         cite(f"documents[{i}]", (), doc.sources)
 
     flags_set: set[str] = set()
+    conditions: list[tuple[str, Condition]] = []  # checked once every flag is known
+
+    def routes(loc: str, routes_: tuple[Route, ...]) -> None:
+        for j, route in enumerate(routes_):
+            conditions.append((f"{loc}.next_if[{j}].when", route.when))
+            if route.next not in nodes:
+                bad(f"{loc}.next_if[{j}].next", f"unknown step or ending {route.next!r}")
+
     for i, step in enumerate(case.steps):
         loc = f"steps[{i}]"
         cite(loc, step.legal, step.sources)
@@ -304,9 +322,13 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
             flags_set.update(step.sets)
             if step.next not in nodes:
                 bad(f"{loc}.next", f"unknown step or ending {step.next!r}")
+            routes(loc, step.next_if)
             if step.rubric:
                 out += _rubric_problems(name, f"{loc}.rubric", step.rubric, lib)
+            out += _letter_problems(name, loc, step, docs, provisions, conditions)
             continue
+        for j, extra in enumerate(step.situation_if):
+            conditions.append((f"{loc}.situation_if[{j}].when", extra.when))
         out += _duplicates(name, f"{loc}.options", [o.id for o in step.options])
         keyed = [o.credit is not None for o in step.options]
         if any(keyed) and not all(keyed):
@@ -319,6 +341,9 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
                 bad(f"{oloc}.next", f"unknown step or ending {opt.next!r}")
             if opt.next == step.id:
                 bad(f"{oloc}.next", "an option may not lead back to its own step")
+            routes(oloc, opt.next_if)
+            if opt.available_if is not None:
+                conditions.append((f"{oloc}.available_if", opt.available_if))
             for var in opt.effects:
                 if var not in case.state:
                     bad(f"{oloc}.effects.{var}", f"unknown state variable {var!r}")
@@ -329,6 +354,14 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
                 bad(f"{oloc}.feedback", "a keyed option needs feedback for self-study mode")
             if opt.critical is not None and not opt.legal:
                 bad(f"{oloc}.legal", "a critical error must cite the provision it breaks")
+
+    for loc, cond in conditions:
+        for flag in cond.flags():
+            if flag not in flags_set:
+                bad(loc, f"no option or step sets the flag {flag!r}")
+        for var in list(cond.min) + list(cond.max):
+            if var not in case.state:
+                bad(loc, f"unknown state variable {var!r}")
 
     for i, rule in enumerate(case.rules):
         loc = f"rules[{i}]"
@@ -348,11 +381,67 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
 
 
 def successors(case: Case) -> dict[str, list[str]]:
-    """Where each step can lead (an ending leads nowhere)."""
+    """Where each step can lead (an ending leads nowhere), including path-dependent routes."""
     succ: dict[str, list[str]] = {e.id: [] for e in case.endings}
     for s in case.steps:
-        succ[s.id] = [s.next] if isinstance(s, LetterStep) else [o.next for o in s.options]
+        links = [s] if isinstance(s, LetterStep) else list(s.options)
+        targets = [t for x in links for t in (x.next, *(r.next for r in x.next_if))]
+        succ[s.id] = list(dict.fromkeys(targets))
     return succ
+
+
+def _letter_problems(name: str, loc: str, step: LetterStep, docs: set[str], provisions: dict[str, Any],
+                     conditions: list) -> list[Problem]:
+    """The expectation of a letter step (and of each variant, merged) must be valid and resolve."""
+    out: list[Problem] = []
+    expectations: list[tuple[str, LetterExpectation]] = []
+    if step.expect is not None:
+        expectations.append((f"{loc}.expect", step.expect))
+    for j, variant in enumerate(step.variants):
+        vloc = f"{loc}.variants[{j}]"
+        conditions.append((f"{vloc}.when", variant.when))
+        if variant.expect is None:
+            continue
+        if step.expect is None:
+            out.append(Problem(name, f"{vloc}.expect", "a variant can only change an expectation the step has"))
+            continue
+        unknown = set(variant.expect) - set(LetterExpectation.model_fields)
+        if unknown:
+            out.append(Problem(name, f"{vloc}.expect", f"unknown field(s) {sorted(unknown)}"))
+            continue
+        try:
+            expectations.append((f"{vloc}.expect",
+                                 LetterExpectation.model_validate(step.expect.model_dump() | variant.expect)))
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                where = ".".join(str(x) for x in err["loc"])
+                out.append(Problem(name, f"{vloc}.expect.{where}", err["msg"]))
+    for eloc, exp in expectations:
+        fact_ids = {f.id for f in exp.facts}
+        cited: list[tuple[str, str]] = [(f"{eloc}.allowed_provisions", p) for p in exp.allowed_provisions]
+        for k, act in enumerate(exp.activities):
+            cited += [(f"{eloc}.activities[{k}]({act.id}).provisions", p) for p in act.provisions]
+            for fact in act.facts:
+                if fact not in fact_ids:
+                    out.append(Problem(name, f"{eloc}.activities[{k}]({act.id}).facts", f"unknown fact {fact!r}"))
+            if act.outcome in ("bevilget", "afslag", "delvis") and not act.provisions:
+                out.append(Problem(name, f"{eloc}.activities[{k}]({act.id}).provisions",
+                                   "a decided activity needs the provision it is decided under"))
+        for k, help_ in enumerate(exp.other_help):
+            cited += [(f"{eloc}.other_help[{k}]({help_.id}).provisions", p) for p in help_.provisions]
+        for ref_loc, ref in cited:
+            if ref not in provisions:
+                out.append(Problem(name, ref_loc, f"provision {ref!r} is not in the legal registry ({REGISTRY_FILE})"))
+        for k, fact in enumerate(exp.facts + exp.considerations):
+            if fact.document is not None and fact.document not in docs:
+                out.append(Problem(name, f"{eloc}.facts[{k}]({fact.id}).document", f"unknown document {fact.document!r}"))
+        if exp.hearing is not None:
+            if exp.hearing.document not in docs:
+                out.append(Problem(name, f"{eloc}.hearing.document", f"unknown document {exp.hearing.document!r}"))
+            conditions.append((f"{eloc}.hearing.flag", Condition(any=(exp.hearing.flag,))))
+        out += _duplicates(name, f"{eloc}.activities", [a.id for a in exp.activities])
+        out += _duplicates(name, f"{eloc}.facts", [f.id for f in exp.facts + exp.considerations])
+    return out
 
 
 def _graph_problems(case: Case, name: str) -> list[Problem]:
@@ -428,23 +517,29 @@ def _model_path_problems(case: Case, name: str) -> list[Problem]:
 
 
 def _path_problems(case: Case, name: str, field: str, path: tuple[str, ...]) -> list[Problem]:
+    """Walk a key path through the engine itself, so routes and conditions count as they do in play."""
+    from .engine import choice_event, letter_event, replay
+
     steps = {s.id: s for s in case.steps}
-    current = case.start
+    events: list[dict[str, Any]] = []
     for i, choice in enumerate(path):
-        step = steps.get(current)
-        if step is None:
-            return [Problem(name, f"{field}[{i}]", f"path already reached ending {current!r}")]
+        res = replay(case, events)
+        if res.finished:
+            return [Problem(name, f"{field}[{i}]", f"path already reached ending {res.current!r}")]
+        step = steps[res.current]
         if isinstance(step, LetterStep):
             if choice != step.id:
                 return [Problem(name, f"{field}[{i}]", f"letter step {step.id!r} expected here (write its id)")]
-            current = step.next
+            events.append(letter_event(step.id, ""))
             continue
-        opts = {o.id: o for o in step.options}
-        if choice not in opts:
-            return [Problem(name, f"{field}[{i}]", f"step {step.id!r} has no option {choice!r}")]
-        current = opts[choice].next
-    if current in steps:
-        return [Problem(name, field, f"path stops at step {current!r} before an ending")]
+        events.append(choice_event(step.id, choice))
+        if replay(case, events).problems:
+            offered = choice in {o.id for o in step.options}
+            why = "does not offer option" if offered else "has no option"
+            return [Problem(name, f"{field}[{i}]", f"step {step.id!r} {why} {choice!r} here")]
+    res = replay(case, events)
+    if not res.finished:
+        return [Problem(name, field, f"path stops at step {res.current!r} before an ending")]
     return []
 
 

@@ -17,6 +17,7 @@ from .casefile import (
     load_library,
     rubric_items,
 )
+from .lint import form_figures, lint_file
 from .model import CRITERION_LABELS, LetterStep
 
 
@@ -45,8 +46,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             continue
         print(f"ok  {path.name}: {case.title} ({len(case.steps)} trin, {len(case.endings)} afslutninger)")
-    print(f"{len(files) - failed} of {len(files)} case files valid")
+        for finding in lint_file(path, case):
+            print(f"    {finding}")
+    print(f"{len(files) - failed} of {len(files)} case files valid (item-writing findings above are advice; "
+          "`sagssim lint` fails on errors)")
     return 1 if failed else 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Item-writing flaws; exit 1 if any finding is an error."""
+    lib = load_library(CASES_DIR if not args.case else library_dir_for(find_case_file(args.case)))
+    paths = [find_case_file(args.case)] if args.case else case_files(CASES_DIR)
+    errors = 0
+    for path in paths:
+        case = load_case(path, lib)
+        findings = [f for f in lint_file(path, case) if f.level == "error" or not args.errors_only]
+        errors += sum(f.level == "error" for f in findings)
+        for finding in findings:
+            print(finding)
+        figs = form_figures(case)
+        print(f"{case.id}: {len(findings)} findings; best option longest in {figs['best_longest_share']:.0%} "
+              f"of {figs['steps']:g} keyed steps, median length ratio best/others {figs['median_length_ratio']:.2f}")
+    return 1 if errors else 0
 
 
 def _letter_step(case, step_id: str | None) -> LetterStep:
@@ -97,7 +118,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     case = load_case(path, lib)
     choices = [c.strip() for c in args.choices.split(",") if c.strip()] if args.choices else []
     letters = [Path(f).read_text(encoding="utf-8", errors="replace") for f in args.letter or []]
-    result = play_headless(case, choices, letters)
+    result = play_headless(case, choices, letters, seed=args.seed)
     checks = letter_checks(case, result.letters, lib)
     if args.json:
         _out({**result.to_dict(), "letter_checks": {k: v.to_dict() for k, v in checks.items()}})
@@ -362,10 +383,16 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("path", nargs="?")
     v.set_defaults(func=cmd_validate)
 
+    li = sub.add_parser("lint", help="item-writing flaws: cues to the key, key that disagrees with itself")
+    li.add_argument("case", nargs="?", help="case id or file (default: all cases)")
+    li.add_argument("--errors-only", action="store_true", help="show only error-level findings")
+    li.set_defaults(func=cmd_lint)
+
     pl = sub.add_parser("play", help="play a case headless with a list of option ids")
     pl.add_argument("case", help="case id (e.g. marie) or path to a case file")
     pl.add_argument("--choices", default="", help="comma-separated option ids, in order")
     pl.add_argument("--letter", action="append", help="text file used at the next letter step")
+    pl.add_argument("--seed", type=int, help="option-order seed; each path entry then lists the order shown")
     pl.add_argument("--json", action="store_true", help="machine-readable output (see README)")
     pl.set_defaults(func=cmd_play)
 

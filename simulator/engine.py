@@ -8,10 +8,11 @@ they are reported as problems, so a damaged log can be flagged, never crash.
 
 from __future__ import annotations
 
+import random
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, LetterStep, Option
+from .model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, LetterStep, Option, Route
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Visit:
     option: str | None  # None for letter steps
     label: str
     outcome: str
+    shown: tuple[str, ...] = ()  # option ids in the order this trainee saw them
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Result:
     scores: dict[str, CriterionScore] = field(default_factory=dict)
     critical_errors: list[CriticalError] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    seed: int | None = None  # option order seed from the start event; None = authored order
 
     @property
     def choices(self) -> list[str]:
@@ -82,6 +85,7 @@ class Result:
         """The stable JSON shape documented in the README."""
         return {
             "case": self.case_id,
+            "seed": self.seed,
             "current": self.current,
             "finished": self.finished,
             "path": [asdict(v) for v in self.path],
@@ -140,8 +144,11 @@ def replay(case: Case, events: list[dict[str, Any]]) -> Result:
 
     for n, ev in enumerate(events):
         kind = ev.get("type")
+        if kind == "start" and res.seed is None and not res.path:
+            res.seed = ev.get("seed") if _is_seed(ev.get("seed")) else None
+            continue
         if kind not in ("choice", "letter"):
-            continue  # start, resume and other bookkeeping events carry no decision
+            continue  # resume and other bookkeeping events carry no decision
         if res.finished:
             res.problems.append(f"event {n}: {kind} after the case ended; ignored")
             continue
@@ -157,22 +164,61 @@ def replay(case: Case, events: list[dict[str, Any]]) -> Result:
             res.letters[step.id] = text if isinstance(text, str) else ""
             _set_flags(res, step.sets)
             res.path.append(Visit(step.id, None, step.title, "Brevet er sendt."))
-            _advance(res, step.next, endings)
+            _advance(res, _route(step.next, step.next_if, res), endings)
             continue
         if not isinstance(step, ChoiceStep):
             res.problems.append(f"event {n}: choice given at letter step {step.id!r}; ignored")
             continue
+        shown = shown_options(step, res.seed, res.flags, res.state)
         option = next((o for o in step.options if o.id == ev.get("option")), None)
         if option is None:
             res.problems.append(f"event {n}: step {step.id!r} has no option {ev.get('option')!r}; ignored")
             continue
-        _apply_option(case, res, step, option, choice_items)
-        _advance(res, option.next, endings)
+        if option.id not in shown:
+            res.problems.append(f"event {n}: option {option.id!r} was not on offer at step {step.id!r}; ignored")
+            continue
+        _apply_option(case, res, step, option, choice_items, shown)
+        _advance(res, _route(option.next, option.next_if, res), endings)
 
     rule_items, rule_errors = _evaluate_rules(case, res)
     res.critical_errors.extend(rule_errors)
     res.scores = _scores(choice_items, rule_items)
     return res
+
+
+def _is_seed(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def shown_options(step: ChoiceStep, seed: int | None, flags, state: dict[str, int]) -> tuple[str, ...]:
+    """The options on offer at a step, in the order this trainee sees them.
+
+    The order is a pure function of the session's seed and the step id, so resume,
+    replay, grading and the debrief all see the order the trainee saw. Without a seed
+    (logs from before shuffling) it is the authored order."""
+    ids = [o.id for o in step.options if o.available_if is None or o.available_if.holds(flags, state)]
+    if seed is not None:
+        random.Random(f"{seed}:{step.id}").shuffle(ids)
+    return tuple(ids)
+
+
+def _route(default: str, routes: tuple[Route, ...], res: Result) -> str:
+    return next((r.next for r in routes if r.when.holds(res.flags, res.state)), default)
+
+
+def letter_view(step: LetterStep, flags, state: dict[str, int]) -> LetterStep:
+    """The letter step as it reads on this path: the first variant whose condition holds
+    overrides the step's own task, model letter and expectation (key by key)."""
+    variant = next((v for v in step.variants if v.when.holds(flags, state)), None)
+    if variant is None:
+        return step
+    update = {k: v for k, v in variant.model_dump(exclude={"when", "expect"}, exclude_none=True).items()}
+    if "model_note" in update and "model_letter" not in update:
+        update["model_letter"] = None  # a path with no good letter shows the note, not the base letter
+    if variant.expect and step.expect is not None:
+        merged = step.expect.model_dump() | variant.expect
+        update["expect"] = type(step.expect).model_validate(merged)
+    return step.model_copy(update=update)
 
 
 def _advance(res: Result, target: str, endings: set[str]) -> None:
@@ -186,17 +232,19 @@ def _set_flags(res: Result, flags: tuple[str, ...]) -> None:
             res.flags.append(f)
 
 
-def _apply_option(case: Case, res: Result, step: ChoiceStep, opt: Option, items: dict[str, list[Item]]) -> None:
+def _apply_option(case: Case, res: Result, step: ChoiceStep, opt: Option, items: dict[str, list[Item]],
+                  shown: tuple[str, ...]) -> None:
     for name, delta in opt.effects.items():
         res.state[name] = _clamp(case, name, res.state[name] + delta)
     for doc in opt.reveals:
         if doc not in res.documents:
             res.documents.append(doc)
     _set_flags(res, opt.sets)
-    res.path.append(Visit(step.id, opt.id, opt.label, opt.outcome))
+    res.path.append(Visit(step.id, opt.id, opt.label, opt.outcome, shown))
     if opt.credit is not None:
+        offered = [o for o in step.options if o.id in shown]
         for crit in CRITERIA:
-            best = max((o.credit or {}).get(crit, 0.0) for o in step.options)
+            best = max((o.credit or {}).get(crit, 0.0) for o in offered)
             if best > 0:
                 items[crit].append(Item("choice", step.id, step.title, opt.credit.get(crit, 0.0), best))
     if opt.critical:
@@ -255,34 +303,36 @@ def letter_event(step: str, text: str) -> dict[str, Any]:
     return {"type": "letter", "step": step, "text": text}
 
 
-def events_for(case: Case, choices: list[str], letters: list[str] | None = None) -> list[dict[str, Any]]:
+def start_event(seed: int | None) -> dict[str, Any]:
+    return {"type": "start", "seed": seed}
+
+
+def events_for(case: Case, choices: list[str], letters: list[str] | None = None,
+               seed: int | None = None) -> list[dict[str, Any]]:
     """Turn a list of option ids into events, walking the case. At a letter step the
-    next letter text is used (or an empty letter); its id in `choices` is optional."""
+    next letter text is used (or an empty letter); its id in `choices` is optional.
+    With a seed, the events start with a start event that carries it."""
     letters = list(letters or [])
+    events: list[dict[str, Any]] = [start_event(seed)] if seed is not None else []
     steps = {s.id: s for s in case.steps}
-    events: list[dict[str, Any]] = []
-    current = case.start
     queue = list(choices)
-    while current in steps:
-        step = steps[current]
+    res = replay(case, events)
+    while not res.finished and not res.problems:
+        step = steps[res.current]
         if isinstance(step, LetterStep):
             if queue and queue[0] == step.id:
                 queue.pop(0)
             events.append(letter_event(step.id, letters.pop(0) if letters else ""))
-            current = step.next
-            continue
-        if not queue:
+        elif queue:
+            events.append(choice_event(step.id, queue.pop(0)))
+        else:
             break
-        choice = queue.pop(0)
-        events.append(choice_event(step.id, choice))
-        opt = next((o for o in step.options if o.id == choice), None)
-        if opt is None:
-            break  # replay reports the unknown option
-        current = opt.next
+        res = replay(case, events)
     for extra in queue:
-        events.append(choice_event(current, extra))  # replay reports these as problems
+        events.append(choice_event(res.current, extra))  # replay reports these as problems
     return events
 
 
-def play_headless(case: Case, choices: list[str], letters: list[str] | None = None) -> Result:
-    return replay(case, events_for(case, choices, letters))
+def play_headless(case: Case, choices: list[str], letters: list[str] | None = None,
+                  seed: int | None = None) -> Result:
+    return replay(case, events_for(case, choices, letters, seed))

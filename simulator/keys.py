@@ -15,7 +15,8 @@ from .model import Case, ChoiceStep, LetterStep
 
 OPTION_KEYS = {"credit": None, "critical": None, "feedback": None, "legal": (), "sources": ()}
 STEP_KEYS = {"legal": (), "sources": ()}
-LETTER_KEYS = {"model_letter": None, "rubric": None, "legal": (), "sources": ()}
+LETTER_KEYS = {"model_letter": None, "model_note": None, "rubric": None, "expect": None, "legal": (), "sources": ()}
+VARIANT_KEYS = {"model_letter": None, "model_note": None, "expect": None}
 CASE_KEYS = {"rules": (), "model_path": (), "typical_error_path": ()}
 
 
@@ -26,7 +27,8 @@ def strip_keys(case: Case) -> Case:
             options = tuple(o.model_copy(update=OPTION_KEYS) for o in step.options)
             steps.append(step.model_copy(update={**STEP_KEYS, "options": options}))
         elif isinstance(step, LetterStep):
-            steps.append(step.model_copy(update=LETTER_KEYS))
+            variants = tuple(v.model_copy(update=VARIANT_KEYS) for v in step.variants)
+            steps.append(step.model_copy(update={**LETTER_KEYS, "variants": variants}))
     endings = tuple(e.model_copy(update={"good": None}) for e in case.endings)
     return case.model_copy(update={**CASE_KEYS, "steps": tuple(steps), "endings": endings})
 

@@ -10,9 +10,9 @@ key-free copy of a case (for exam releases) is still a valid case.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 CRITERIA: tuple[str, ...] = (
     "helhedsvurdering",
@@ -26,6 +26,17 @@ CRITERION_LABELS: dict[str, str] = {
     "partshoering": "Partshøring",
     "begrundelse": "Begrundelse",
     "klagevejledning": "Klagevejledning",
+}
+
+# Which registry provisions a step must cite for credit on a criterion to be credit for that
+# criterion (shell-style patterns over provision ids). Credit at a step that cites none of
+# them rewards something the step does not exercise; the item-writing lint reports it.
+CRITERION_PROVISIONS: dict[str, tuple[str, ...]] = {
+    "helhedsvurdering": ("rsl-3*", "rsl-4", "rsl-5", "rsl-10", "rsl-11*", "rsl-60", "fvl-7*", "fvl-8",
+                         "fvl-28", "offl-13", "sel-*", "pm-*", "aktl-*", "lab-*"),
+    "partshoering": ("fvl-19*", "fvl-20", "fvl-21", "fvl-9"),
+    "begrundelse": ("fvl-22", "fvl-23", "fvl-24*", "sel-89", "fob-*", "god-forvaltningsskik"),
+    "klagevejledning": ("fvl-25", "rsl-66", "rsl-67", "rsl-72", "klage-formfri"),
 }
 
 Criterion = Literal["helhedsvurdering", "partshoering", "begrundelse", "klagevejledning"]
@@ -49,6 +60,44 @@ class SourceRef(Strict):
     lines: tuple[int, int] | None = Field(
         default=None, description="First and last line in the report's text file in shared/seeds."
     )
+
+
+class Condition(Strict):
+    """A test on the path so far: which process flags are set and where the state stands.
+    Every part that is given must hold; an empty condition always holds."""
+
+    all: tuple[Ident, ...] = Field(default=(), description="Every one of these flags is set.")
+    any: tuple[Ident, ...] = Field(default=(), description="At least one of these flags is set.")
+    none: tuple[Ident, ...] = Field(default=(), description="None of these flags is set.")
+    min: dict[Ident, int] = Field(default_factory=dict, description="State variable >= value.")
+    max: dict[Ident, int] = Field(default_factory=dict, description="State variable <= value.")
+
+    def holds(self, flags: "set[str] | list[str] | tuple[str, ...]", state: dict[str, int]) -> bool:
+        have = set(flags)
+        return (
+            set(self.all) <= have
+            and (not self.any or bool(have & set(self.any)))
+            and not (have & set(self.none))
+            and all(state.get(k, 0) >= v for k, v in self.min.items())
+            and all(state.get(k, 0) <= v for k, v in self.max.items())
+        )
+
+    def flags(self) -> tuple[str, ...]:
+        return self.all + self.any + self.none
+
+
+class Route(Strict):
+    """Go to `next` instead of the default when `when` holds (first matching route wins)."""
+
+    when: Condition
+    next: Ident
+
+
+class ConditionalText(Strict):
+    """A paragraph added to a step's situation when `when` holds: what earlier choices changed."""
+
+    when: Condition
+    text: Text
 
 
 class StateVar(Strict):
@@ -81,6 +130,12 @@ class Option(Strict):
     id: Ident
     label: Text = Field(description="What the trainee chooses to do, in Danish.")
     next: Ident = Field(description="Id of the next step or of an ending.")
+    next_if: tuple[Route, ...] = Field(
+        default=(), description="Routes that depend on the path so far; the first that holds replaces `next`."
+    )
+    available_if: Condition | None = Field(
+        default=None, description="Offer this option only when the condition holds (e.g. a repair that is no longer possible)."
+    )
     outcome: Text = Field(
         description="What visibly happens to the citizen after this choice (shown in every mode)."
     )
@@ -105,6 +160,9 @@ class ChoiceStep(Strict):
     title: Text
     situation: Text
     prompt: Text = "Hvad gør du?"
+    situation_if: tuple[ConditionalText, ...] = Field(
+        default=(), description="Paragraphs added to the situation when earlier choices made them true."
+    )
     legal: tuple[Ident, ...] = ()
     sources: tuple[SourceRef, ...] = ()
     options: tuple[Option, ...] = Field(min_length=2)
@@ -142,6 +200,108 @@ class Rubric(Strict):
     items: tuple[RubricItem, ...] = ()
 
 
+def _term_groups(value: object) -> object:
+    """`terms: [a, b]` is one group of alternatives; `terms: [[a, b], [c]]` needs a match from every group."""
+    if isinstance(value, str):
+        return ((value,),)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return (tuple(value),)
+    return value
+
+
+Terms = Annotated[
+    tuple[Annotated[tuple[Annotated[str, StringConstraints(min_length=1)], ...], Field(min_length=1)], ...],
+    BeforeValidator(_term_groups),
+    Field(description="How a letter may say it: a list of alternative phrases, or a list of such lists that "
+                      "must all be matched in one sentence. Words are compared by their Danish stem; "
+                      "a phrase ending in * matches any word beginning with it."),
+]
+Outcome = Literal["bevilget", "afslag", "delvis", "henvist"]
+
+
+class Scope(Strict):
+    """The extent of help granted, as the letter must state it (SEL § 89)."""
+
+    hours: tuple[float, float] = Field(description="Expected hours as a range (low, high); a single figure is (x, x).")
+    per: Literal["uge", "måned", "dag"] = "uge"
+
+
+class ExpectedActivity(Strict):
+    """One activity applied for and what a right letter decides about it on this path."""
+
+    id: Ident
+    label: Text = Field(description="The activity in plain Danish, used in findings.")
+    terms: Terms
+    outcome: Outcome = Field(description="bevilget, afslag, delvis (part granted), or henvist (decided elsewhere).")
+    provisions: tuple[Ident, ...] = Field(default=(), description="Registry ids; the letter must cite one of them.")
+    scope: Scope | None = None
+    facts: tuple[Ident, ...] = Field(default=(), description="Ids of the decisive facts for this activity.")
+
+
+class ExpectedFact(Strict):
+    """A decisive fact (or a main consideration) and the document it comes from."""
+
+    id: Ident
+    label: Text
+    terms: Terms
+    document: Ident | None = Field(default=None, description="The case document the fact comes from.")
+
+
+class ExpectedArgument(Strict):
+    """The citizen's main argument, which a good letter states and answers."""
+
+    label: Text
+    terms: Terms
+
+
+class ExpectedHearing(Strict):
+    """The adverse information that needed partshøring (FVL § 19) and how the path shows it was done."""
+
+    document: Ident
+    flag: Ident = Field(description="Process flag set on the path when the citizen was heard.")
+    terms: Terms = Field(description="How a letter names the adverse document.")
+    response: Terms = Field(default=(), description="What the citizen answered, when heard.")
+
+
+class OtherHelp(Strict):
+    id: Ident
+    label: Text
+    terms: Terms
+    provisions: tuple[Ident, ...] = ()
+
+
+class LetterExpectation(Strict):
+    """What a right letter contains on the path it is written on. Answer key."""
+
+    law: Literal["sel", "rsl", "fvl", "aktl", "lab"] = Field(
+        default="sel", description="The law a bare '§ 85' in the letter is read as.")
+    activities: tuple[ExpectedActivity, ...] = Field(min_length=1)
+    facts: tuple[ExpectedFact, ...] = ()
+    considerations: tuple[ExpectedFact, ...] = Field(default=(), description="Hovedhensyn behind the skøn.")
+    main_argument: ExpectedArgument | None = None
+    hearing: ExpectedHearing | None = None
+    other_help: tuple[OtherHelp, ...] = ()
+    allowed_provisions: tuple[Ident, ...] = Field(
+        default=(), description="Provisions a letter may also cite (other help, procedure) without it being a wrong basis.")
+    complaint: bool = Field(default=True, description="Klagevejledning is required (the citizen does not get full medhold).")
+
+
+class LetterVariant(Strict):
+    """The letter step as it reads on paths where `when` holds. Fields left out keep the step's own;
+    `expect` replaces the step's expectation key by key (activities, hearing, ...)."""
+
+    when: Condition
+    situation: Text | None = None
+    task: Text | None = None
+    decision: Literal["afslag", "delvist_afslag", "bevilling", "ophoer"] | None = None
+    activities: tuple[Text, ...] | None = None
+    main_argument: Text | None = None
+    model_letter: Text | None = None
+    model_note: Text | None = Field(
+        default=None, description="Shown instead of a model letter where no good letter is possible on this path.")
+    expect: dict[str, Any] | None = None
+
+
 class LetterStep(Strict):
     kind: Literal["letter"] = "letter"
     id: Ident
@@ -155,8 +315,14 @@ class LetterStep(Strict):
     sets: tuple[Ident, ...] = ()
     legal: tuple[Ident, ...] = ()
     sources: tuple[SourceRef, ...] = ()
+    next_if: tuple[Route, ...] = ()
     model_letter: Text | None = Field(default=None, description="Model answer; answer key.")
+    model_note: Text | None = Field(
+        default=None, description="Shown instead of a model letter where no good letter is possible on this path.")
     rubric: Rubric | None = None
+    expect: LetterExpectation | None = None
+    variants: tuple[LetterVariant, ...] = Field(
+        default=(), description="How the task, the model letter and the expectation change with the path.")
 
 
 def _step_kind(value: object) -> str:

@@ -9,11 +9,10 @@ decides whether a mode may see the answer key.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 from .casefile import Library, successors
-from .engine import Result
+from .engine import Result, play_headless
 from .model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, Document, LetterStep, Provision, SourceRef
 
 # Modes that may see the answer key (feedback, legal basis, scores, model path).
@@ -99,24 +98,24 @@ def state_lines(case: Case, state: dict[str, int], mode: str) -> list[StateLine]
 
 
 def steps_to_end(case: Case, node: str) -> int:
-    """Fewest steps still to take from `node` to any ending (0 at an ending)."""
-    ends = {e.id for e in case.endings}
+    """Most steps still to take from `node` to an ending (0 at an ending). Cases are acyclic,
+    so this is a longest path; it never grows as the trainee moves on, so progress never
+    runs backwards."""
     succ = successors(case)
-    seen, todo = {node}, deque([(node, 0)])
-    while todo:
-        current, dist = todo.popleft()
-        if current in ends:
-            return dist
-        for nxt in succ.get(current, []):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append((nxt, dist + 1))
-    return 0
+    memo: dict[str, int] = {}
+
+    def longest(n: str) -> int:
+        if n not in memo:
+            nexts = succ.get(n, [])
+            memo[n] = 1 + max(longest(m) for m in nexts) if nexts else 0
+        return memo[n]
+
+    return longest(node)
 
 
 def progress(case: Case, result: Result) -> tuple[int, int]:
-    """(steps done, estimated total). The estimate uses the shortest way to an ending,
-    which needs no answer key, so it works the same in every mode."""
+    """(steps done, estimated total). The estimate is the longest way still open, which needs
+    no answer key, so it works the same in every mode; done/total only ever grows."""
     done = len(result.path)
     if result.finished:
         return done, max(done, 1)
@@ -126,7 +125,7 @@ def progress(case: Case, result: Result) -> tuple[int, int]:
 def progress_text(done: int, total: int, finished: bool) -> str:
     if finished:
         return f"Sagen er afsluttet efter {done} trin."
-    return f"Trin {done + 1} af ca. {total}"
+    return f"Trin {done + 1} af højst {total}"
 
 
 # ---------------------------------------------------------------- documents
@@ -204,6 +203,11 @@ def source_text(ref: SourceRef, library: Library) -> str:
     return f"{report.publisher} ({report.year}): {report.title}, {ref.section}"
 
 
+def situation_texts(step: ChoiceStep, result: Result) -> list[str]:
+    """The step's situation and the paragraphs the path so far has made true."""
+    return [step.situation] + [x.text for x in step.situation_if if x.when.holds(result.flags, result.state)]
+
+
 def last_choice_review(case: Case, result: Result, library: Library, mode: str) -> ChoiceReview | None:
     if not result.path:
         return None
@@ -261,23 +265,7 @@ def criterion_rows(result: Result) -> list[CriterionRow]:
 
 def walk_path(case: Case, ids: tuple[str, ...] | list[str]) -> list[tuple[str, str | None]]:
     """Turn a model path (option ids and letter step ids) into (step id, option id or None)."""
-    steps = {s.id: s for s in case.steps}
-    out: list[tuple[str, str | None]] = []
-    current = case.start
-    for choice in ids:
-        step = steps.get(current)
-        if step is None:
-            break
-        if isinstance(step, LetterStep):
-            out.append((step.id, None))
-            current = step.next
-            continue
-        option = next((o for o in step.options if o.id == choice), None)
-        if option is None:
-            break
-        out.append((step.id, option.id))
-        current = option.next
-    return out
+    return [(v.step, v.option) for v in play_headless(case, list(ids)).path]
 
 
 @dataclass(frozen=True)

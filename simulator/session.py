@@ -6,7 +6,10 @@ through this class, so there is one way to record a choice.
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import os
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +29,30 @@ def default_log_path(folder: Path, case_id: str) -> Path:
     return Path(folder) / f"{case_id}{LOG_SUFFIX}"
 
 
+def identity(trainee: str = "") -> str:
+    """Who is playing: the name given, else the JupyterHub user, else the login name."""
+    if trainee:
+        return trainee
+    hub_user = os.environ.get("JUPYTERHUB_USER")
+    if hub_user:
+        return hub_user
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (some containers)
+        return ""
+
+
+def exam_seed(who: str, case_id: str) -> int:
+    """The option-order seed in an exam: fixed by candidate and case, so a restart or a
+    re-fetch shows the same order, and two candidates side by side see different ones."""
+    digest = hashlib.sha256(f"sagssim-order\n{who}\n{case_id}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:6], "big")
+
+
+def new_seed(mode: str, who: str, case_id: str) -> int:
+    return exam_seed(who, case_id) if mode == "eksamen" else secrets.randbits(48)
+
+
 def grading_run() -> bool:
     """True while nbgrader autograde executes the notebook: then nothing may be written,
     or a missing log would be replaced by an empty one and escape notice."""
@@ -34,17 +61,17 @@ def grading_run() -> bool:
 
 class Session:
     def __init__(self, case: Case, log_path: Path, mode: Mode = "selvstudie", trainee: str = "",
-                 read_only: bool | None = None):
+                 read_only: bool | None = None, seed: int | None = None):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
         self.case = case
         self.mode = mode
         self.version = case_version(case)
         self.log = DecisionLog(Path(log_path))
-        self.trainee = trainee
+        self.trainee = identity(trainee)
         self.read_only = grading_run() if read_only is None else read_only
         if not self.read_only:
-            self._ensure_started()
+            self._ensure_started(new_seed(mode, self.trainee, case.id) if seed is None else seed)
 
     # ------------------------------------------------------------ reading
 
@@ -61,13 +88,15 @@ class Session:
 
     # ------------------------------------------------------------ writing
 
-    def _ensure_started(self) -> None:
+    def _ensure_started(self, seed: int) -> None:
+        """The first open writes the start event with the option-order seed; later opens
+        (restart, reopen) find it and keep it, so the order never changes mid-case."""
         def guard(log: LogRead) -> str | None:
             return "already started" if log.events else None
 
         self.log.append(
             {"type": "start", "case": self.case.id, "case_version": self.version,
-             "mode": self.mode, "trainee": self.trainee, "pid": os.getpid()},
+             "mode": self.mode, "trainee": self.trainee, "seed": seed, "pid": os.getpid()},
             guard,
         )
 

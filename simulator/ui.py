@@ -27,7 +27,7 @@ from IPython.display import Image, display
 from . import presentation as pres
 from .casefile import CaseFileError, Library, find_case_file, library_dir_for, load_case, load_library, rubric_items
 from .charts import criterion_chart_png
-from .engine import Result, replay
+from .engine import Result, letter_view, replay, shown_options
 from .keys import strip_keys
 from .markup import STYLE, box, bullet_list, provision_html, table_html, text_html
 from .model import Case, ChoiceStep, LetterStep
@@ -314,7 +314,10 @@ class CasePlayer:
         else:
             step = next(s for s in self.case.steps if s.id == result.current)
             parts.append(self._documents(result))
-            parts += self._letter_step(step) if isinstance(step, LetterStep) else self._choice_step(step)
+            if isinstance(step, LetterStep):
+                parts += self._letter_step(letter_view(step, result.flags, result.state))
+            else:
+                parts += self._choice_step(step, result)
             if result.path:
                 parts.append(self._history(result))
         self._body.children = tuple(parts)
@@ -394,11 +397,13 @@ class CasePlayer:
         docs_box.add_class("sagssim-documents")
         return docs_box
 
-    def _choice_step(self, step: ChoiceStep) -> list[w.Widget]:
-        head = w.HTML(f"<h3>{escape(step.title)}</h3>{text_html(step.situation)}"
+    def _choice_step(self, step: ChoiceStep, result: Result) -> list[w.Widget]:
+        situation = "".join(text_html(t) for t in pres.situation_texts(step, result))
+        head = w.HTML(f"<h3>{escape(step.title)}</h3>{situation}"
                       f"<p><strong>{escape(step.prompt)}</strong></p>")
         buttons = []
-        for option in step.options:
+        options = {o.id: o for o in step.options}
+        for option in (options[i] for i in shown_options(step, result.seed, result.flags, result.state)):
             b = w.Button(description=option.label, tooltip=option.label,
                          layout=w.Layout(width="100%", height="auto"))
             b.add_class("sagssim-option")

@@ -1,0 +1,113 @@
+"""Naive answering strategies: how far form alone gets a candidate who knows no law.
+
+Each strategy picks an option from what it sees on screen (the labels, in the
+order shown for a seed), never from the key. Played over many seeds, the share
+of the choice points it earns says whether the cases measure legal judgement or
+test-wiseness: every naive strategy should do about as well as random clicking.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from dataclasses import dataclass
+from typing import Callable
+
+from . import danish
+from .engine import Result, choice_event, letter_event, replay, shown_options
+from .lint import cues, label_length
+from .model import Case, ChoiceStep, LetterStep, Option
+
+Strategy = Callable[[list[Option], random.Random], Option]
+
+
+def _first(options: list[Option], _rng: random.Random) -> Option:
+    return options[0]
+
+
+def _random(options: list[Option], rng: random.Random) -> Option:
+    return rng.choice(options)
+
+
+def _longest(options: list[Option], _rng: random.Random) -> Option:
+    return max(options, key=label_length)  # first shown wins a tie
+
+
+def _has(option: Option, phrases: list[str]) -> int:
+    toks = danish.tokens(option.label)
+    return sum(danish.contains(toks, p) for p in phrases)
+
+
+def _avoid_cues_then_longest(options: list[Option], rng: random.Random) -> Option:
+    c = cues()
+    clean = [o for o in options if not _has(o, c["absolute"] + c["dismissive"])]
+    return _longest(clean or options, rng)
+
+
+def _legal_keyword(options: list[Option], rng: random.Random) -> Option:
+    hits = [_has(o, cues()["legal_keywords"]) for o in options]
+    return options[hits.index(max(hits))]
+
+
+STRATEGIES: dict[str, Strategy] = {
+    "tilfældig": _random,
+    "altid den første": _first,
+    "altid den længste": _longest,
+    "undgå signalord, så den længste": _avoid_cues_then_longest,
+    "altid den med et juridisk nøgleord": _legal_keyword,
+}
+
+
+def choice_share(result: Result) -> float:
+    """Share of the choice points available on the path that the path earned (all criteria)."""
+    items = [i for s in result.scores.values() for i in s.items if i.source == "choice"]
+    possible = sum(i.possible for i in items)
+    return sum(i.earned for i in items) / possible if possible else 0.0
+
+
+def play_strategy(case: Case, strategy: Strategy, seed: int) -> Result:
+    rng = random.Random(seed * 7919 + 1)
+    steps = {s.id: s for s in case.steps}
+    events: list[dict] = [{"type": "start", "seed": seed}]
+    res = replay(case, events)
+    while not res.finished and not res.problems:
+        step = steps[res.current]
+        if isinstance(step, LetterStep):
+            events.append(letter_event(step.id, ""))
+        else:
+            assert isinstance(step, ChoiceStep)
+            by_id = {o.id: o for o in step.options}
+            shown = [by_id[i] for i in shown_options(step, res.seed, res.flags, res.state)]
+            events.append(choice_event(step.id, strategy(shown, rng).id))
+        res = replay(case, events)
+    return res
+
+
+@dataclass(frozen=True)
+class StrategyFigure:
+    case: str
+    strategy: str
+    share: float  # mean over seeds
+    seeds: int
+
+
+def strategy_shares(case: Case, seeds: int = 200) -> list[StrategyFigure]:
+    out = []
+    for name, strategy in STRATEGIES.items():
+        shares = [choice_share(play_strategy(case, strategy, s)) for s in range(seeds)]
+        out.append(StrategyFigure(case.id, name, statistics.mean(shares), seeds))
+    model = choice_share(replay(case, _model_events(case)))
+    out.append(StrategyFigure(case.id, "modelvejen", model, 1))
+    return out
+
+
+def _model_events(case: Case) -> list[dict]:
+    from .engine import events_for
+
+    return events_for(case, list(case.model_path))
+
+
+def excess_over_random(figures: list[StrategyFigure]) -> dict[str, float]:
+    """How many points (0-1) each naive strategy earns above random, per strategy."""
+    rnd = next(f.share for f in figures if f.strategy == "tilfældig")
+    return {f.strategy: f.share - rnd for f in figures if f.strategy not in ("tilfældig", "modelvejen")}
