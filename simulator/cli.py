@@ -67,7 +67,22 @@ def cmd_lint(args: argparse.Namespace) -> int:
         figs = form_figures(case)
         print(f"{case.id}: {len(findings)} findings; best option longest in {figs['best_longest_share']:.0%} "
               f"of {figs['steps']:g} keyed steps, median length ratio best/others {figs['median_length_ratio']:.2f}")
+        if args.strategies:
+            errors += _print_strategies(case, args.strategies)
     return 1 if errors else 0
+
+
+def _print_strategies(case, seeds: int) -> int:
+    """Share of choice points per naive strategy over `seeds` option orders; 1 if one beats random by > 10 points."""
+    from .strategies import MAX_EXCESS, excess_over_random, strategy_shares
+
+    figs = strategy_shares(case, seeds)
+    for f in figs:
+        print(f"  {f.strategy:<40} {f.share:6.1%}")
+    over = {k: v for k, v in excess_over_random(figs).items() if v > MAX_EXCESS}
+    for name, excess in over.items():
+        print(f"{case.id}: [error] strategy: '{name}' earns {excess:.1%} more than random (limit {MAX_EXCESS:.0%})")
+    return len(over)
 
 
 def _letter_step(case, step_id: str | None) -> LetterStep:
@@ -386,6 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     li = sub.add_parser("lint", help="item-writing flaws: cues to the key, key that disagrees with itself")
     li.add_argument("case", nargs="?", help="case id or file (default: all cases)")
     li.add_argument("--errors-only", action="store_true", help="show only error-level findings")
+    li.add_argument("--strategies", type=int, nargs="?", const=200, default=0, metavar="SEEDS",
+                    help="also play naive strategies over SEEDS option orders (default 200)")
     li.set_defaults(func=cmd_lint)
 
     pl = sub.add_parser("play", help="play a case headless with a list of option ids")

@@ -19,6 +19,8 @@ from .lint import cues, label_length
 from .model import Case, ChoiceStep, LetterStep, Option
 
 Strategy = Callable[[list[Option], random.Random], Option]
+# A naive strategy may beat random clicking by at most this share of the choice points.
+MAX_EXCESS = 0.10
 
 
 def _first(options: list[Option], _rng: random.Random) -> Option:

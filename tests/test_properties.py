@@ -16,9 +16,9 @@ from simulator.engine import start_event, choice_event, letter_event, replay
 from simulator.model import CRITERIA, ChoiceStep
 from simulator.session import Session
 
-SEED = 123_456_789  # a fixed order seed keeps the log's size, and so hypothesis's draws, repeatable
-
 from conftest import CASE_IDS, MINIMAL
+
+SEED = 123_456_789  # a fixed order seed keeps the log's size, and so hypothesis's draws, repeatable
 
 CASE_PATHS = [MINIMAL] + [CASES_DIR / f"{c}.yaml" for c in CASE_IDS]
 PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
