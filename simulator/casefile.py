@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -23,6 +23,8 @@ from .model import (
     Condition,
     LegalRegistry,
     LetterExpectation,
+    LetterItem,
+    LetterRubric,
     LetterStep,
     Route,
     RubricItem,
@@ -31,8 +33,9 @@ from .model import (
 CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
 REGISTRY_FILE = "legal-sources.yaml"
 COMMON_RUBRIC_FILE = "rubric-common.yaml"
+LETTER_RUBRIC_FILE = "letter-rubric.yaml"
 PASS_RULES_FILE = "pass-rules.yaml"  # certification pass rules (grading/certify.py), not a case
-NON_CASE_FILES = {REGISTRY_FILE, COMMON_RUBRIC_FILE, PASS_RULES_FILE}
+NON_CASE_FILES = {REGISTRY_FILE, COMMON_RUBRIC_FILE, LETTER_RUBRIC_FILE, PASS_RULES_FILE}
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,7 @@ class Library:
 
     registry: LegalRegistry
     common_rubric: dict[str, RubricItem]
+    letter_items: dict[str, LetterItem] = field(default_factory=dict)
 
     @property
     def provisions(self) -> dict[str, Any]:
@@ -206,7 +210,16 @@ def load_library(cases_dir: Path = CASES_DIR) -> Library:
     problems = _duplicates(str(cases_dir / REGISTRY_FILE), "provisions", [p.id for p in registry.provisions])
     problems += _duplicates(str(cases_dir / REGISTRY_FILE), "reports", [r.id for r in registry.reports])
     problems += _duplicates(str(cases_dir / COMMON_RUBRIC_FILE), "items", [i.id for i in common.items])
-    lib = Library(registry, {i.id: i for i in common.items})
+    # The letter rubric is key material too: a release folder has none, and then no letter is checked.
+    letter_file = cases_dir / LETTER_RUBRIC_FILE
+    letter = _parse(LetterRubric, letter_file)[0] if letter_file.exists() else LetterRubric(items=())
+    problems += _duplicates(str(letter_file), "items", [i.id for i in letter.items])
+    for idx, litem in enumerate(letter.items):
+        for j, ref in enumerate(litem.legal):
+            if ref not in {p.id for p in registry.provisions}:
+                problems.append(Problem(str(letter_file), f"items[{idx}]({litem.id}).legal[{j}]",
+                                        f"provision {ref!r} is not in the legal registry"))
+    lib = Library(registry, {i.id: i for i in common.items}, {i.id: i for i in letter.items})
     for idx, item in enumerate(common.items):
         problems += _rubric_item_problems(str(cases_dir / COMMON_RUBRIC_FILE), f"items[{idx}]({item.id})", item, lib)
     if problems:

@@ -15,7 +15,6 @@ from .casefile import (
     find_case_file,
     load_case,
     load_library,
-    rubric_items,
 )
 from .lint import form_figures, lint_file
 from .model import CRITERION_LABELS, LetterStep
@@ -85,39 +84,30 @@ def _print_strategies(case, seeds: int) -> int:
     return len(over)
 
 
-def _letter_step(case, step_id: str | None) -> LetterStep:
-    letters = [s for s in case.steps if isinstance(s, LetterStep)]
-    if step_id:
-        letters = [s for s in letters if s.id == step_id]
-    if not letters:
-        raise CaseFileError([])
-    return letters[0]
-
-
 def cmd_check_letter(args: argparse.Namespace) -> int:
-    from grading.letters import check_letter
+    from .letter_check import SEVERITY_LABELS, assess_on_path
 
     path = find_case_file(args.case)
     lib = load_library(library_dir_for(path))
     case = load_case(path, lib)
-    try:
-        step = _letter_step(case, args.step)
-    except CaseFileError:
-        print(f"case {case.id!r} has no letter step {args.step or ''}".strip(), file=sys.stderr)
-        return 2
+    choices = [c.strip() for c in args.choices.split(",") if c.strip()] if args.choices is not None else None
     raw = Path(args.file).read_bytes()
-    text = raw.decode("utf-8", errors="replace")
-    report = check_letter(text, rubric_items(step, lib))
+    report = assess_on_path(raw.decode("utf-8", errors="replace"), case, lib, choices, args.step)
+    if report is None:
+        where = "the model path" if choices is None else "that path"
+        print(f"case {case.id!r}: {where} reaches no letter step {args.step or ''}".strip(), file=sys.stderr)
+        return 2
+    step_id = report.step
     if args.json:
-        _out({"case": case.id, "step": step.id, **report.to_dict()})
+        _out({"case": case.id, "step": step_id, **report.to_dict()})
         return 0
-    print(f"Brev til sag '{case.title}', trin '{step.title}'")
+    print(f"Brev til sag '{case.title}', trin '{step_id}'")
     print(f"{report.words} ord, LIX {report.lix} ({report.lix_band})")
     for note in report.notes:
         print(f"  NB: {note}")
     for item in report.items:
-        mark = "OK  " if item.passed else "MANGLER"
-        print(f"  [{mark}] ({item.severity}) {item.label}\n          {item.reason}")
+        mark = "FEJL" if item.kind == "fejl" else ("OK  " if item.passed else "MANGLER")
+        print(f"  [{mark}] ({SEVERITY_LABELS[item.severity]}) {item.label}\n          {item.reason}")
     print("Foreløbige point pr. kriterium (skal bekræftes af en bedømmer):")
     for crit, score in report.scores.items():
         shown = "ikke vurderet" if score is None else f"{score:.2f}"
@@ -126,15 +116,16 @@ def cmd_check_letter(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from .engine import play_headless
+    from .engine import events_for, replay
 
     path = find_case_file(args.case)
     lib = load_library(library_dir_for(path))
     case = load_case(path, lib)
     choices = [c.strip() for c in args.choices.split(",") if c.strip()] if args.choices else []
     letters = [Path(f).read_text(encoding="utf-8", errors="replace") for f in args.letter or []]
-    result = play_headless(case, choices, letters, seed=args.seed)
-    checks = letter_checks(case, result.letters, lib)
+    events = events_for(case, choices, letters, seed=args.seed)
+    result = replay(case, events)
+    checks = letter_checks(case, events, lib)
     if args.json:
         _out({**result.to_dict(), "letter_checks": {k: v.to_dict() for k, v in checks.items()}})
         return 0 if not result.problems else 1
@@ -145,12 +136,11 @@ def cmd_play(args: argparse.Namespace) -> int:
     return 0 if not result.problems else 1
 
 
-def letter_checks(case, letters: dict[str, str], lib) -> dict:
-    """Rubric pre-checks for every letter written on the path."""
-    from grading.letters import check_letter
+def letter_checks(case, events: list[dict], lib) -> dict:
+    """The letter check of every letter written on the path, each on the path as it then stood."""
+    from .letter_check import assess_result
 
-    steps = {s.id: s for s in case.steps}
-    return {sid: check_letter(text, rubric_items(steps[sid], lib)) for sid, text in letters.items()}
+    return assess_result(case, lib, events)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -413,9 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--json", action="store_true", help="machine-readable output (see README)")
     pl.set_defaults(func=cmd_play)
 
-    cl = sub.add_parser("check-letter", help="rubric pre-check of a decision letter")
+    cl = sub.add_parser("check-letter", help="read a decision letter and compare it with what the path makes right")
     cl.add_argument("--case", required=True)
-    cl.add_argument("--step", help="letter step id, if the case has more than one")
+    cl.add_argument("--step", help="letter step id, if the path passes more than one")
+    cl.add_argument("--choices", help="comma-separated option ids of the path the letter is written on "
+                    "(default: the case's model path)")
     cl.add_argument("file")
     cl.add_argument("--json", action="store_true")
     cl.set_defaults(func=cmd_check_letter)

@@ -268,6 +268,10 @@ class OtherHelp(Strict):
     label: Text
     terms: Terms
     provisions: tuple[Ident, ...] = ()
+    handling: Literal["afgoer", "vejled"] = Field(
+        default="vejled",
+        description="afgoer: the kommune must decide or process it itself (RSL § 5; PM 34-18 forbids sending the "
+                    "citizen off to apply); vejled: guidance towards another authority is right.")
 
 
 class LetterExpectation(Strict):
@@ -416,3 +420,23 @@ class LegalRegistry(Strict):
 
 class CommonRubric(Strict):
     items: tuple[RubricItem, ...]
+
+
+class LetterItem(Strict):
+    """One item the letter check reports; the check itself is code keyed by id (simulator/letter_check.py)."""
+
+    id: Ident
+    criterion: Criterion
+    severity: Severity
+    points: float = Field(ge=0, description="Worth when the item holds.")
+    penalty: float = Field(default=0, ge=0, description="Cost of a wrong statement, on top of the lost points.")
+    label: Text
+    passed: str
+    failed: str
+    wrong: str | None = None
+    partial: str | None = None
+    legal: tuple[Ident, ...] = ()
+
+
+class LetterRubric(Strict):
+    items: tuple[LetterItem, ...]

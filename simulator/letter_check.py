@@ -1,0 +1,380 @@
+"""Comparing a letter's reading with what the trainee's own path makes right.
+
+The expectation comes from the case's letter step as it reads on the path
+(`engine.letter_view`): the outcome and provision per activity, the decisive facts
+and their documents, the citizen's main argument, the adverse information that
+needed partshøring and whether this path actually heard the citizen, and the
+complaint rules. Each item in `cases/letter-rubric.yaml` is reported with a reason
+in Danish that quotes the letter. A wrong statement costs its item's points and a
+penalty on top, so it weighs more than an omission; there is no cap, so the scores
+spread over the range. `kritisk` findings are hints for the examiner, who confirms
+them: the automatic check never fails a candidate on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from .casefile import Library
+from .engine import letter_view
+from .model import CRITERIA, Case, LetterExpectation, LetterItem, LetterStep
+from .readability import LIX_TARGET, readability
+from .reading import LetterReading, normalise, read_letter
+
+SEVERITY_LABELS = {"kritisk": "kritisk", "vaesentlig": "væsentlig", "formel": "formel"}
+OUTCOME_WORDS = {"bevilget": "bevilget", "afslag": "afslag", "delvis": "delvist bevilget", "henvist": "henvist",
+                 None: "ikke afgjort"}
+PROCEDURAL_LAWS = {"fvl", "rsl", "offl"}  # citing these is never a wrong basis for a social decision
+FRIST_WEEKS = 4.0
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str
+    criterion: str
+    severity: str
+    label: str
+    passed: bool
+    points: float
+    earned: float  # negative for a wrong statement: its penalty
+    reason: str
+    evidence: str = ""
+    kind: str = "indhold"  # "indhold" (expected content) or "fejl" (a wrong statement)
+
+
+@dataclass
+class LetterReport:
+    items: list[ItemResult]
+    scores: dict[str, float | None]
+    words: int
+    lix: float
+    lix_band: str
+    notes: list[str]
+    reading: LetterReading | None = None
+    model_letter: str | None = None
+    model_note: str | None = None
+    task: str = ""
+    step: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": [asdict(i) for i in self.items],
+            "scores": self.scores,
+            "words": self.words,
+            "lix": self.lix,
+            "lix_band": self.lix_band,
+            "notes": self.notes,
+            "reading": self.reading.to_dict() if self.reading else None,
+        }
+
+    def findings(self) -> list[ItemResult]:
+        """What a reader should look at first: wrong statements, then unmet items, by severity."""
+        order = {"kritisk": 0, "vaesentlig": 1, "formel": 2}
+        bad = [i for i in self.items if not i.passed]
+        return sorted(bad, key=lambda i: (i.kind != "fejl", order.get(i.severity, 3)))
+
+
+@dataclass
+class _Collector:
+    specs: dict[str, LetterItem]
+    out: list[ItemResult] = field(default_factory=list)
+
+    def _fill(self, text: str | None, **values: Any) -> str:
+        return (text or "").format_map(_Blank(values))
+
+    def ok(self, item: str, passed: bool, evidence: str = "", points: float | None = None, earned: float | None = None,
+           partial: bool = False, suffix: str = "", **values: Any) -> None:
+        spec = self.specs[item.split(":")[0]]
+        pts = spec.points if points is None else points
+        got = (pts if passed else 0.0) if earned is None else earned
+        text = spec.partial if partial and spec.partial else (spec.passed if passed else spec.failed)
+        reason = self._fill(text, **values) + _quote(evidence)
+        self.out.append(ItemResult(item, spec.criterion, spec.severity, self._fill(spec.label, **values),
+                                   passed, pts, round(got, 4), reason.strip(), evidence))
+
+    def wrong(self, item: str, evidence: str, penalty: float | None = None, points: float | None = None,
+              **values: Any) -> None:
+        """A wrong statement: the item's points are lost and its penalty is subtracted on top."""
+        spec = self.specs[item.split(":")[0]]
+        cost = spec.penalty if penalty is None else penalty
+        reason = self._fill(spec.wrong, **values) + _quote(evidence)
+        self.out.append(ItemResult(item, spec.criterion, spec.severity, self._fill(spec.label, **values), False,
+                                   spec.points if points is None else points, -round(cost, 4), reason.strip(),
+                                   evidence, kind="fejl"))
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def _quote(evidence: str) -> str:
+    if not evidence:
+        return ""
+    text = " ".join(evidence.split())
+    if len(text) > 220:
+        text = text[:217] + "…"
+    return f" Brevet: »{text}«"
+
+
+def _ev(x) -> str:
+    return x.text if x is not None else ""
+
+
+# ---------------------------------------------------------------- the comparison
+
+
+def assess(text: str, step: LetterStep, case: Case, library: Library, flags: Iterable[str] = (),
+           state: dict[str, int] | None = None) -> LetterReport:
+    """Read a letter and compare it with the letter step as it reads on this path."""
+    flags = list(flags)
+    view = letter_view(step, flags, state or {})
+    exp = view.expect
+    clean, notes = normalise(text)
+    r = readability(clean)
+    if exp is None or not library.letter_items:
+        return LetterReport([], {c: None for c in CRITERIA}, r.words, r.lix, r.band, notes,
+                            model_letter=view.model_letter, model_note=view.model_note, task=view.task, step=view.id)
+    reading = read_letter(clean, exp, case.documents, library.registry.provisions)
+    notes += reading.notes[len(notes):] if reading.notes[:len(notes)] == notes else []
+    col = _Collector(library.letter_items)
+    if not clean.strip():
+        notes.append("Brevet er tomt.")
+    _helhed(col, reading, exp)
+    _begrundelse(col, reading, exp, library, r.lix, case)
+    _partshoering(col, reading, exp, flags, case)
+    if exp.complaint:
+        _klage(col, reading)
+    items = col.out
+    return LetterReport(items, scores(items), r.words, r.lix, r.band, notes, reading,
+                        view.model_letter, view.model_note, view.task, view.id)
+
+
+def scores(items: list[ItemResult]) -> dict[str, float | None]:
+    """(points earned - penalties) / points possible, per criterion, within 0..1; no cap."""
+    out: dict[str, float | None] = {}
+    for crit in CRITERIA:
+        mine = [i for i in items if i.criterion == crit]
+        possible = sum(i.points for i in mine)
+        if not possible:
+            out[crit] = None
+            continue
+        out[crit] = round(min(1.0, max(0.0, sum(i.earned for i in mine) / possible)), 4)
+    return out
+
+
+def _helhed(col: _Collector, reading: LetterReading, exp: LetterExpectation) -> None:
+    acts = {a.id: a for a in reading.activities}
+    lumped = []
+    for a in exp.activities:
+        got = acts[a.id]
+        ev = _ev(got.verdicts[-1][1]) if got.verdicts else ""
+        if a.outcome == "henvist":
+            col.ok(f"hv-afgjort:{a.id}", got.mentioned, ev, aktivitet=a.label)
+            continue
+        right = got.outcome == a.outcome or (a.outcome == "delvis" and got.outcome in ("delvis", "bevilget"))
+        if got.outcome is None:
+            col.ok(f"hv-afgjort:{a.id}", False, aktivitet=a.label)
+        elif right:
+            col.ok(f"hv-afgjort:{a.id}", True, ev, aktivitet=a.label)
+        else:
+            col.wrong(f"hv-afgjort:{a.id}", ev, aktivitet=a.label, fundet=OUTCOME_WORDS[got.outcome],
+                      forventet=OUTCOME_WORDS[a.outcome])
+        if a.outcome in ("afslag", "delvis") and got.lumped and not got.reasoned_alone:
+            lumped.append(a.label)
+    refused = [a for a in exp.activities if a.outcome in ("afslag", "delvis")]
+    if len(exp.activities) > 1 and refused:
+        ev = next((_ev(acts[a.id].verdicts[-1][1]) for a in refused if acts[a.id].lumped and acts[a.id].verdicts), "")
+        col.ok("hv-pr-aktivitet", not lumped, ev, aktivitet=", ".join(lumped))
+    for h in reading.other_help:
+        spec = next(x for x in exp.other_help if x.id == h.id)
+        ev = _ev(h.evidence)
+        if spec.handling == "afgoer" and h.referred and not h.decided:
+            col.wrong(f"hv-anden-hjaelp:{h.id}", ev, hjaelp=h.label)
+        else:
+            col.ok(f"hv-anden-hjaelp:{h.id}", h.addressed, ev, hjaelp=h.label)
+
+
+def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation, library: Library,
+                 lix: float, case: Case) -> None:
+    provisions = library.provisions
+    bases = {p for a in exp.activities if a.outcome != "henvist" for p in a.provisions}
+    allowed = bases | set(exp.allowed_provisions) | {p for h in exp.other_help for p in h.provisions}
+    cited = {rid for c in reading.citations if not c.negated for rid in c.registry_ids}
+    basis_names = ", ".join(sorted({_name(provisions[p]) for p in bases if p in provisions}))
+    if bases:
+        hit = next((c for c in reading.citations if set(c.registry_ids) & bases and not c.negated), None)
+        col.ok("bg-retsregel", bool(cited & bases), _ev(hit.evidence) if hit else "", forventet=basis_names)
+    wrong_basis = [c for c in reading.citations
+                   if c.basis and not c.negated and c.law not in PROCEDURAL_LAWS
+                   and not (set(c.registry_ids) & allowed)]
+    if wrong_basis and bases:
+        c = wrong_basis[0]
+        found = f"§ {c.number}" if not c.registry_ids else ", ".join(_name(provisions[x]) for x in c.registry_ids
+                                                                      if x in provisions)
+        col.wrong("bg-forkert-regel", _ev(c.evidence), fundet=found, forventet=basis_names)
+    # facts
+    if reading.facts:
+        found = [f for f in reading.facts if f.found]
+        missing = [f.label for f in reading.facts if not f.found]
+        share = len(found) / len(reading.facts)
+        spec = col.specs["bg-fakta"]
+        ev = _ev(found[0].evidence) if found else ""
+        col.ok("bg-fakta", not missing, ev, earned=spec.points * share, fakta="; ".join(missing))
+        for f in reading.facts:
+            if f.contradicted:
+                col.wrong("bg-fakta", _ev(f.evidence), points=0, fakta=f.label)
+        named = [f for f in reading.facts if f.found and f.document_named]
+        misplaced = [(f, next(x for x in exp.facts if x.id == f.id)) for f in named]
+        misplaced = [(f, e) for f, e in misplaced if e.document and f.document_named != e.document]
+        if misplaced:
+            f, e = misplaced[0]
+            col.wrong("bg-dokument", _ev(f.evidence), dokument=_doc_title(case, f.document_named),
+                      forventet=_doc_title(case, e.document))
+        else:
+            col.ok("bg-dokument", bool(named), _ev(named[0].evidence) if named else "")
+        if reading.boilerplate and share < 0.5:
+            col.wrong("bg-standardtekst", _ev(reading.boilerplate[0]))
+    # considerations
+    if exp.considerations:
+        got = [c for c in reading.considerations if c.found]
+        col.ok("bg-hovedhensyn", bool(got), _ev(got[0].evidence) if got else "",
+               forventet="; ".join(c.label for c in exp.considerations))
+    col.ok("bg-vaegtning", reading.weighing is not None, _ev(reading.weighing))
+    if exp.main_argument is not None:
+        arg = reading.argument
+        spec = col.specs["bg-hovedargument"]
+        earned = spec.points if arg.answered and arg.restated else (spec.points * 2 / 3 if arg.answered else
+                                                                     spec.points / 3 if arg.restated else 0.0)
+        col.ok("bg-hovedargument", arg.answered and arg.restated, _ev(arg.evidence[0] if arg.evidence else None),
+               earned=earned, partial=arg.restated and not arg.answered, forventet=exp.main_argument.label)
+    acts = {a.id: a for a in reading.activities}
+    for a in exp.activities:
+        if a.scope is None or a.outcome not in ("bevilget", "delvis"):
+            continue
+        got = acts[a.id]
+        if got.hours is None:
+            col.ok(f"bg-omfang:{a.id}", False, aktivitet=a.label)
+            continue
+        lo, hi = a.scope.hours
+        ev = _ev(got.scope_evidence)
+        if got.hours[1] < lo or got.hours[0] > hi:
+            col.wrong(f"bg-omfang:{a.id}", ev, aktivitet=a.label, fundet=_hours(got.hours),
+                      forventet=_hours((lo, hi)) + f" om {a.scope.per}en")
+        else:
+            col.ok(f"bg-omfang:{a.id}", True, ev, aktivitet=a.label)
+    col.ok("bg-laesbarhed", 0 < lix <= LIX_TARGET, fundet=f"{lix:g}".replace(".", ","))
+    col.ok("bg-fagord", not reading.jargon, fundet=", ".join(reading.jargon))
+
+
+def _partshoering(col: _Collector, reading: LetterReading, exp: LetterExpectation, flags: list[str],
+                  case: Case) -> None:
+    if exp.hearing is None:
+        return
+    h = reading.hearing
+    doc = _doc_title(case, exp.hearing.document)
+    ev = _ev(h.evidence[0]) if h.evidence else ""
+    if exp.hearing.flag in flags:
+        if h.claims_not_heard:
+            col.wrong("ph-hoering", ev, dokument=doc)
+        else:
+            col.ok("ph-hoering", h.claims_heard, ev, dokument=doc)
+        spec = col.specs["ph-svar"]
+        earned = spec.points if h.response_used else spec.points / 2 if h.response_stated else 0.0
+        col.ok("ph-svar", h.response_used, ev, earned=earned, partial=h.response_stated and not h.response_used)
+    elif h.claims_heard:
+        col.wrong("ph-ingen-falsk", ev, dokument=doc)
+    else:
+        col.ok("ph-ingen-falsk", True, ev, dokument=doc)
+
+
+def _klage(col: _Collector, reading: LetterReading) -> None:
+    k = reading.complaint
+    e = k.evidence
+    col.ok("kv-klageinstans", k.instance_named, _ev(e.get("klageinstans")))
+    wrong_route = k.to_kommune_denied or (k.direct_to_instance and not k.to_kommune)
+    if wrong_route:
+        col.wrong("kv-til-kommunen", _ev(e.get("til-kommunen-nej") or e.get("direkte")))
+    else:
+        col.ok("kv-til-kommunen", k.to_kommune, _ev(e.get("til-kommunen")))
+    col.ok("kv-genvurdering", k.reassessment, _ev(e.get("genvurdering")))
+    if k.frist_weeks is None:
+        col.ok("kv-frist", False)
+    elif abs(k.frist_weeks - FRIST_WEEKS) < 0.05:
+        col.ok("kv-frist", True, _ev(e.get("frist")))
+    else:
+        col.wrong("kv-frist", _ev(e.get("frist")), fundet=k.frist_text or "")
+    if k.frist_start == "forkert":
+        col.wrong("kv-frist-start", _ev(e.get("frist")))
+    else:
+        col.ok("kv-frist-start", k.frist_start == "modtagelse" or k.deadline_date,
+               _ev(e.get("frist") or e.get("dato")))
+    if k.form_restricted:
+        col.wrong("kv-form", _ev(e.get("form-krav")))
+    else:
+        col.ok("kv-form", k.oral_allowed, _ev(e.get("mundtlig")))
+    if k.restriction:
+        col.wrong("kv-begraensning", _ev(e.get("begraensning")))
+    col.ok("kv-hjaelp", k.help_named, _ev(e.get("hjaelp")))
+    col.ok("kv-aktindsigt", reading.access is not None, _ev(reading.access))
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _name(p) -> str:
+    return f"{p.law.lower()} {p.paragraph.split(',')[0]}"
+
+
+def _hours(h: tuple[float, float]) -> str:
+    lo, hi = (f"{x:g}".replace(".", ",") for x in h)
+    return f"{lo} timer" if lo == hi else f"{lo}-{hi} timer"
+
+
+def _doc_title(case: Case, doc_id: str | None) -> str:
+    doc = next((d for d in case.documents if d.id == doc_id), None)
+    return doc.title[:1].lower() + doc.title[1:] if doc else (doc_id or "")
+
+
+# ---------------------------------------------------------------- on a path
+
+
+def path_to_letter(case: Case, choices: list[str] | None, step_id: str | None = None):
+    """Replay `choices` (the model path if None) up to a letter step: (step, result there).
+
+    The letter is judged on the path as it stood when the letter was written, so flags set
+    later (by the letter itself or afterwards) do not count. Returns (None, result) when
+    the path never reaches a letter step (or not the one asked for)."""
+    from .engine import events_for, replay
+
+    path = list(case.model_path) if choices is None else list(choices)
+    events = events_for(case, path)
+    steps = {s.id: s for s in case.steps}
+    for n, ev in enumerate(events):
+        if ev["type"] == "letter" and (step_id is None or ev["step"] == step_id):
+            return steps[ev["step"]], replay(case, events[:n])
+    return None, replay(case, events)
+
+
+def assess_on_path(text: str, case: Case, library: Library, choices: list[str] | None = None,
+                   step_id: str | None = None) -> LetterReport | None:
+    step, before = path_to_letter(case, choices, step_id)
+    if step is None:
+        return None
+    return assess(text, step, case, library, before.flags, before.state)
+
+
+def assess_result(case: Case, library: Library, events: list[dict]) -> dict[str, LetterReport]:
+    """Every letter written in a log, each judged on the path as it stood when it was written."""
+    from .engine import replay
+
+    steps = {s.id: s for s in case.steps}
+    out = {}
+    for n, ev in enumerate(events):
+        if ev.get("type") == "letter" and isinstance(steps.get(ev.get("step")), LetterStep):
+            before = replay(case, events[:n])
+            if before.current == ev["step"] and not before.finished:
+                text = ev.get("text") if isinstance(ev.get("text"), str) else ""
+                out[ev["step"]] = assess(text, steps[ev["step"]], case, library, before.flags, before.state)
+    return out

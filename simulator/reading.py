@@ -1,0 +1,813 @@
+"""Reading a decision letter for what it says.
+
+A letter becomes a `LetterReading`: for each activity applied for, the outcome it
+states and the scope; the provisions it cites; the facts it relies on and the
+document each is put down to; the considerations; whether the citizen's main
+argument is stated and answered; what it says about partshøring; and the
+klagevejledning as fields (where to send the complaint, who decides, the frist and
+when it starts, form, genvurdering, restrictions, help). Every field keeps the
+sentence it came from as evidence.
+
+The reader works sentence by sentence and clause by clause, on Danish stems, with
+negation by trigger words and clause scope (the NegEx idea), number words, and the
+phrases in `data/lexicon.yaml`. It never decides whether the letter is right: that
+is `letter_check`, which compares the reading with what the trainee's path makes
+right. Pure functions only: no disk but the lexicon, read once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from . import danish
+from .danish import Token
+from .model import Document, LetterExpectation, Provision
+
+LEXICON_FILE = Path(__file__).resolve().parent / "data" / "lexicon.yaml"
+MAX_LETTER_CHARS = 100_000  # the session refuses longer letters; the reader never sees more
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, Any]:
+    """The lexicon, with every phrase list as a tuple (tuples are the keys of the per-sentence cache)."""
+    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+
+
+# ---------------------------------------------------------------- text into sentences and clauses
+
+
+@dataclass
+class Sentence:
+    index: int
+    text: str
+    tokens: list[Token]
+    heading: str  # the heading the sentence stands under ("" before the first)
+    clauses: list[tuple[int, int, bool]] = field(default_factory=list)  # token spans, negated?
+    stream: str = ""  # " low/stem low/stem ...": one string to search for many phrases at once
+    offsets: dict[int, int] = field(default_factory=dict)  # character offset in stream -> token index
+    _hits: dict[Any, tuple[int, ...]] = field(default_factory=dict)
+
+    def _positions(self, phrases: tuple[str, ...]) -> tuple[int, ...]:
+        hit = self._hits.get(phrases)
+        if hit is None:
+            rx = danish.phrases_regex(phrases)
+            hit = tuple(self.offsets[m.start()] for m in rx.finditer(self.stream)) if rx else ()
+            self._hits[phrases] = hit
+        return hit
+
+    def find_all(self, phrase: str) -> tuple[int, ...]:
+        return self._positions((phrase,))
+
+    def find(self, phrase: str) -> int | None:
+        hits = self._positions((phrase,))
+        return hits[0] if hits else None
+
+    def has(self, phrase: str) -> bool:
+        return bool(self._positions((phrase,)))
+
+    def any(self, phrases: Iterable[str]) -> str | None:
+        """The first phrase of the list that occurs (one search for the whole list first)."""
+        key = tuple(phrases)
+        if not self._positions(key):
+            return None
+        return next(p for p in key if self._positions((p,)))
+
+    def in_span(self, phrases: Iterable[str], start: int, end: int) -> bool:
+        return any(start <= i < end for i in self._positions(tuple(phrases)))
+
+    def negated_at(self, i: int) -> bool:
+        return any(a <= i < b and neg for a, b, neg in self.clauses)
+
+    def clause_of(self, i: int) -> tuple[int, int, bool]:
+        return next((c for c in self.clauses if c[0] <= i < c[1]), (0, len(self.tokens), False))
+
+
+BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
+# A sentence ends at . ! ? followed by space and a capital, a digit or a bullet, or at the end.
+SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"“»(-])")
+
+
+# Control, format (zero-width, bidi) and private-use characters, except tab and newline.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+                     "\u2060-\u206f\ufeff\ufff9-\ufffb\ue000-\uf8ff\U000e0000-\U000e007f\U000f0000-\U0010ffff]")
+
+
+def normalise(text: str) -> tuple[str, list[str]]:
+    """NFC, no control characters, plain spaces; returns the text and notes on what changed."""
+    notes = []
+    text = unicodedata.normalize("NFC", text or "")
+    cleaned = CONTROL.sub("", text)
+    if len(cleaned) != len(text):
+        notes.append("Brevet indeholdt usynlige kontroltegn; de er fjernet før læsningen.")
+    cleaned = danish.fold(cleaned).replace("\t", " ")
+    if len(cleaned) > MAX_LETTER_CHARS:
+        notes.append(f"Brevet er meget langt; kun de første {MAX_LETTER_CHARS} tegn er læst.")
+        cleaned = cleaned[:MAX_LETTER_CHARS]
+    return cleaned, notes
+
+
+def _is_heading(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 8 and not re.search(r"[.!?,;]$", line.strip()) and not BULLET.match(line) \
+        and line.strip()[:1].isupper() and ":" not in line.strip()[:-1]
+
+
+def sentences(text: str) -> list[Sentence]:
+    out: list[Sentence] = []
+    heading = ""
+    for raw_line in text.split("\n"):
+        line = raw_line.strip()
+        if not line:
+            continue
+        if _is_heading(line):
+            heading = line.rstrip(":")
+            out.append(_sentence(len(out), line, heading))
+            continue
+        line = BULLET.sub("", line)
+        for part in SENT_END.split(line):
+            if part.strip():
+                out.append(_sentence(len(out), part.strip(), heading))
+    return out
+
+
+def _sentence(index: int, text: str, heading: str) -> Sentence:
+    toks = danish.tokens(text)
+    text_stream, starts = danish.stream(toks)
+    s = Sentence(index, text, toks, heading, stream=text_stream, offsets={o: i for i, o in enumerate(starts)})
+    s.clauses = _clauses(s)
+    return s
+
+
+@lru_cache(maxsize=1)
+def _break_stems() -> frozenset[str]:
+    return frozenset(danish.stem(w) for p in lexicon()["clause_breaks"] for w in p.split()[:1])
+
+
+def _clauses(s: Sentence) -> list[tuple[int, int, bool]]:
+    """Split at , ; : ( ) and clause words; a clause holding a negation trigger is negated.
+    "og ikke"/"men ikke" start a new clause, so "struktur, men ikke budget" negates only budget."""
+    toks, text = s.tokens, s.text
+    cuts = {0, len(toks)}
+    for i, tok in enumerate(toks):
+        between = text[toks[i - 1].end:tok.start] if i else ""
+        if i and re.search(r"[,;:()–]", between):
+            cuts.add(i)
+        if i and tok.stem in _break_stems():
+            cuts.add(i)
+        if i + 1 < len(toks) and tok.low in ("og", "eller") and toks[i + 1].low in ("ikke", "ingen", "aldrig"):
+            cuts.add(i)
+    bounds = sorted(cuts)
+    negations = lexicon()["negation"]
+    return [(a, b, s.in_span(negations, a, b)) for a, b in zip(bounds, bounds[1:])]
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _number_at(toks: list[Token], i: int) -> float | None:
+    tok = toks[i]
+    if tok.low[:1].isdigit():
+        try:
+            return float(tok.low.replace(",", "."))
+        except ValueError:
+            return None
+    words = lexicon()["number_words"]
+    if i + 1 < len(toks) and f"{tok.low} {toks[i + 1].low}" in words:
+        return float(words[f"{tok.low} {toks[i + 1].low}"])
+    return float(words[tok.low]) if tok.low in words else None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    low: float
+    high: float
+    unit: str  # a key of lexicon units: uge, dag, måned, time ...
+    weeks: float | None  # for periods: length in weeks; None for hours
+    start: int  # token index of the first number
+    end: int  # token index after the unit
+
+
+def quantities(toks: list[Token]) -> list[Quantity]:
+    """'4 uger', 'fire uger', '2-3 timer', 'to til tre timer', 'op til 3 timer', '14 dage'."""
+    units = lexicon()["units"]
+    out = []
+    i = 0
+    while i < len(toks):
+        n = _number_at(toks, i)
+        if n is None:
+            i += 1
+            continue
+        j = i + 1 + (1 if f"{toks[i].low} {toks[i + 1].low if i + 1 < len(toks) else ''}" in lexicon()["number_words"] else 0)
+        high = n
+        # a range: "2-3" is one token pair with "-" between, "2 til 3", "to eller tre"
+        if j + 1 < len(toks) and toks[j].low in ("til", "eller") and _number_at(toks, j + 1) is not None:
+            high = _number_at(toks, j + 1) or n
+            j += 2
+        elif j < len(toks) and _number_at(toks, j) is not None and toks[j].start - toks[j - 1].end <= 2:
+            high = _number_at(toks, j) or n  # "2-3" tokenises as 2, 3 with a dash between
+            j += 1
+        if j < len(toks) and toks[j].low in units:
+            unit = toks[j].low
+            per = units[unit]
+            weeks = None if per == "hours" else float(per)
+            out.append(Quantity(n, max(n, high), unit, weeks, i, j + 1))
+            i = j + 1
+            continue
+        i += 1
+    return out
+
+
+# ---------------------------------------------------------------- the record
+
+
+@dataclass(frozen=True)
+class Evidence:
+    sentence: int
+    text: str
+
+
+@dataclass
+class ActivityReading:
+    id: str
+    label: str
+    outcome: str | None  # bevilget / afslag / delvis / uklart / None (not decided)
+    verdicts: list[tuple[str, Evidence]] = field(default_factory=list)
+    reasoned_alone: bool = False  # a reason given for this activity on its own
+    lumped: bool = False  # refused only together with other activities
+    hours: tuple[float, float] | None = None
+    per: str | None = None
+    scope_evidence: Evidence | None = None
+    provisions: list[str] = field(default_factory=list)  # registry ids cited for it
+    mentioned: bool = False
+
+
+@dataclass(frozen=True)
+class Citation:
+    law: str | None  # lexicon law key, or None when not said and no default applies
+    number: str  # "85", "82b"
+    stk: str | None
+    registry_ids: tuple[str, ...]
+    basis: bool  # cited as the rule the decision rests on
+    negated: bool
+    evidence: Evidence
+
+
+@dataclass
+class FactReading:
+    id: str
+    label: str
+    found: bool = False
+    contradicted: bool = False
+    document_named: str | None = None  # the document the letter puts it down to, if any
+    evidence: Evidence | None = None
+
+
+@dataclass
+class ArgumentReading:
+    restated: bool = False
+    answered: bool = False
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class HearingReading:
+    claims_heard: bool = False
+    claims_not_heard: bool = False
+    response_stated: bool = False
+    response_used: bool = False
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class HelpReading:
+    id: str
+    label: str
+    addressed: bool = False
+    decided: bool = False  # the kommune decides or processes it
+    referred: bool = False  # the citizen is sent off to apply herself
+    evidence: Evidence | None = None
+
+
+@dataclass
+class ComplaintReading:
+    present: bool = False
+    instance_named: bool = False  # Ankestyrelsen as the body that decides a complaint
+    to_kommune: bool = False
+    to_kommune_denied: bool = False  # "send ikke klagen til os"
+    direct_to_instance: bool = False  # "send klagen direkte til Ankestyrelsen"
+    reassessment: bool = False
+    full_medhold_condition: bool = False
+    keep_condition: bool = False
+    frist_weeks: float | None = None
+    frist_text: str | None = None
+    frist_start: str | None = None  # "modtagelse", "forkert" or None
+    deadline_date: bool = False
+    form_restricted: bool = False
+    oral_allowed: bool = False
+    restriction: bool = False
+    help_named: bool = False
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+
+
+@dataclass
+class LetterReading:
+    activities: list[ActivityReading]
+    citations: list[Citation]
+    facts: list[FactReading]
+    considerations: list[FactReading]
+    weighing: Evidence | None
+    boilerplate: list[Evidence]
+    argument: ArgumentReading
+    hearing: HearingReading
+    other_help: list[HelpReading]
+    complaint: ComplaintReading
+    contact: Evidence | None
+    access: Evidence | None
+    jargon: list[str]
+    words: int
+    sentences: int
+    notes: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------- matching expectation terms
+
+
+def _groups_match(s: Sentence, groups: tuple[tuple[str, ...], ...]) -> int | None:
+    """Token index of the first group's match when every group matches in the sentence."""
+    first = None
+    for group in groups:
+        hits = [i for p in group if (i := s.find(p)) is not None]
+        if not hits:
+            return None
+        first = min(hits) if first is None else first
+    return first
+
+
+def _ev(s: Sentence) -> Evidence:
+    return Evidence(s.index, s.text)
+
+
+# ---------------------------------------------------------------- provisions
+
+
+_PARA = re.compile(
+    r"(?P<sign>§§?|\bparagraf(?:ferne|fen|fer)?\b|\bpar\.)\s*"
+    r"(?P<nums>\d+\s?[a-z]?\b(?:\s*(?:,|og|eller|-|–)\s*\d+\s?[a-z]?\b)*)"
+    r"(?:,?\s*stk\.?\s*(?P<stk>\d+))?",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _law_names() -> list[tuple[str, str]]:
+    pairs = [(name.lower(), key) for key, spec in lexicon()["laws"].items() for name in spec["names"]]
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def _law_near(text: str, start: int, end: int) -> str | None:
+    """The law named just before ('servicelovens § 85') or just after ('§ 85 i serviceloven')."""
+    before = text[max(0, start - 60):start].lower()
+    after = text[end:end + 60].lower()
+    best: tuple[int, str] | None = None
+    for name, key in _law_names():
+        pat = rf"\b{re.escape(name)}\b"
+        m = None
+        for m in re.finditer(pat, before):
+            pass
+        if m is not None and not re.search(r"[.;]", before[m.end():]):
+            dist = len(before) - m.end()
+            if best is None or dist < best[0]:
+                best = (dist, key)
+        m2 = re.match(rf"\s*(?:,?\s*stk\.?\s*\d+,?)?\s*(?:i|efter|fra|af)?\s*(?:den\s+)?{pat}", after)
+        if m2 and (best is None or 0 < best[0]):
+            best = (0, key)
+    return best[1] if best else None
+
+
+def provision_index(provisions: Iterable[Provision]) -> dict[tuple[str, str], list[str]]:
+    """(law key, paragraph number) -> registry ids, e.g. ('sel', '85') -> ['sel-85']."""
+    by_registry_name = {n.lower(): key for key, spec in lexicon()["laws"].items() for n in spec["registry"]}
+    out: dict[tuple[str, str], list[str]] = {}
+    for p in provisions:
+        key = by_registry_name.get(p.law.lower())
+        m = re.match(r"§\s*(\d+)\s?([a-z])?\b", p.paragraph)
+        if key and m:
+            out.setdefault((key, m.group(1) + (m.group(2) or "")), []).append(p.id)
+    return out
+
+
+def citations(text: str, sents: list[Sentence], default_law: str,
+              index: dict[tuple[str, str], list[str]]) -> list[Citation]:
+    out = []
+    offsets, pos = [], 0
+    for s in sents:  # locate each sentence in the text to map regex hits to sentences
+        at = text.find(s.text, pos)
+        offsets.append(at if at >= 0 else pos)
+        pos = max(pos, at + len(s.text)) if at >= 0 else pos
+    basis_markers = lexicon()["basis_markers"]
+    for s, off in zip(sents, offsets):
+        for m in _PARA.finditer(s.text):
+            law = _law_near(s.text, m.start(), m.end()) or default_law
+            nums = re.findall(r"\d+\s?[a-z]?\b", m.group("nums"))
+            tok_i = next((i for i, t in enumerate(s.tokens) if t.start >= m.start()), 0)
+            negated = s.negated_at(tok_i)
+            basis = bool(s.any(basis_markers)) or s.heading == s.text or s.index == 0
+            for num in nums:
+                num = num.replace(" ", "").lower()
+                ids = tuple(index.get((law, num), ()))
+                out.append(Citation(law, num, m.group("stk"), ids, basis, negated, _ev(s)))
+    return out
+
+
+# ---------------------------------------------------------------- the reading
+
+
+def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable[Document] = (),
+                provisions: Iterable[Provision] = ()) -> LetterReading:
+    text, notes = normalise(text)
+    sents = sentences(text)
+    lex = lexicon()
+    docs = list(documents)
+    index = provision_index(provisions)
+    cites = citations(text, sents, expect.law if expect else "sel", index)
+    activities = _activities(sents, expect, cites) if expect else []
+    facts = [_fact(sents, f, docs) for f in expect.facts] if expect else []
+    considerations = [_fact(sents, f, docs) for f in expect.considerations] if expect else []
+    weighing = next((_ev(s) for s in sents if s.any(lex["weighing"])), None)
+    boiler = [_ev(s) for s in sents if s.any(lex["boilerplate"])]
+    argument = _argument(sents, expect)
+    hearing = _hearing(sents, expect, docs)
+    helps = [_help(sents, h) for h in expect.other_help] if expect else []
+    complaint = _complaint(sents)
+    contact = next((_ev(s) for s in sents if s.any(lex["contact"]) or re.search(r"\b\d{2} ?\d{2} ?\d{2} ?\d{2}\b", s.text)), None)
+    access = next((_ev(s) for s in sents if s.any(lex["access"])), None)
+    jargon = sorted({m.group() for pat in lex["jargon"] for m in re.finditer(pat, text)})
+    words = sum(1 for s in sents for t in s.tokens if t.low[:1].isalpha())
+    return LetterReading(activities, cites, facts, considerations, weighing, boiler, argument, hearing, helps,
+                         complaint, contact, access, jargon, words, len(sents), notes)
+
+
+def _verdict(s: Sentence, start: int, end: int) -> str | None:
+    """grant/refuse stated in tokens[start:end] (a clause), negation applied."""
+    lex = lexicon()
+    if s.in_span(lex["refuse"], start, end):
+        return "refuse"  # "afslag", even "vi kan ikke give dig andet end afslag"
+    if s.in_span(lex["grant"], start, end) or (s.in_span(lex["give"], start, end)
+                                               and s.in_span(lex["help_nouns"], start, end)):
+        return "refuse" if s.in_span(lex["negation"], start, end) else "grant"
+    return None
+
+
+def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Citation]) -> list[ActivityReading]:
+    lex = lexicon()
+    acts = {a.id: ActivityReading(a.id, a.label, None) for a in expect.activities}
+    per_phrases = lex["per"]
+    heading_acts: dict[str, set[str]] = {}
+    for s in sents:
+        if s.heading and s.heading not in heading_acts:
+            hs = _sentence(-1, s.heading, "")
+            heading_acts[s.heading] = {a.id for a in expect.activities if _groups_match(hs, a.terms) is not None}
+    # facts that belong to each activity, for "reasoned on its own"
+    fact_terms = {f.id: f.terms for f in expect.facts}
+    for s in sents:
+        named = {a.id: i for a in expect.activities if (i := _groups_match(s, a.terms)) is not None}
+        own_heading = heading_acts.get(s.heading, set()) if s.heading != s.text else set()
+        in_scope = set(named) or (own_heading if len(own_heading) == 1 else set())
+        for aid in in_scope:
+            acts[aid].mentioned = True
+        if not in_scope:
+            continue
+        # verdict per activity: in the clause that names it, else the nearest clause with a verdict
+        clause_verdicts = [(a, b, _verdict(s, a, b)) for a, b, _ in s.clauses]
+        last = None
+        inherited = []
+        for a, b, v in clause_verdicts:
+            if v is None and last is not None:
+                v = ("refuse" if last == "grant" else "grant") if s.in_span(lex["negation"], a, b) else None
+            inherited.append((a, b, v))
+            if v is not None:
+                last = v
+        sentence_verdict = next((v for _, _, v in inherited if v), None)
+        verdict_of: dict[str, str] = {}
+        for aid in in_scope:
+            i = named.get(aid)
+            if i is not None:
+                v = next((v for a, b, v in inherited if a <= i < b and v), None)
+                verdict_of[aid] = v or sentence_verdict
+            else:
+                verdict_of[aid] = sentence_verdict
+        same_verdict = {}
+        for aid, v in verdict_of.items():
+            if v:
+                acts[aid].verdicts.append((v, _ev(s)))
+                same_verdict.setdefault(v, []).append(aid)
+        reason = bool(s.any(lex["reason_markers"])) or any(
+            _groups_match(s, fact_terms[f]) is not None for a in expect.activities if a.id in in_scope for f in a.facts)
+        if reason and len(in_scope) == 1:
+            acts[next(iter(in_scope))].reasoned_alone = True
+        for v, ids in same_verdict.items():
+            if v == "refuse" and len(ids) > 1:
+                for aid in ids:
+                    acts[aid].lumped = True
+        # scope: hours tied to a granted activity in this sentence
+        for q in quantities(s.tokens):
+            if q.weeks is None:  # hours
+                per = next((k for k, ps in per_phrases.items() if s.any(ps)), None)
+                for aid in in_scope:
+                    if verdict_of.get(aid) != "refuse" and acts[aid].hours is None:
+                        acts[aid].hours, acts[aid].per, acts[aid].scope_evidence = (q.low, q.high), per, _ev(s)
+        for c in cites:
+            if c.evidence.sentence == s.index:
+                for aid in in_scope:
+                    acts[aid].provisions.extend(x for x in c.registry_ids if x not in acts[aid].provisions)
+    # a total ("i alt 2-3 timer om ugen") covers granted activities that have no hours of their own
+    total = next((s for s in sents if (s.has("i alt") or s.has("samlet") or "omfang" in s.heading.lower())
+                  and any(q.weeks is None for q in quantities(s.tokens))), None)
+    for act in acts.values():
+        kinds = {v for v, _ in act.verdicts}
+        if not kinds:
+            act.outcome = None
+        elif kinds == {"grant"}:
+            act.outcome = "bevilget"
+        elif kinds == {"refuse"}:
+            act.outcome = "afslag"
+        else:
+            act.outcome = "delvis"
+        if act.lumped and act.reasoned_alone:
+            act.lumped = False
+        if act.outcome in ("bevilget", "delvis") and act.hours is None and total is not None:
+            q = next(q for q in quantities(total.tokens) if q.weeks is None)
+            per = next((k for k, ps in per_phrases.items() if total.any(ps)), None)
+            act.hours, act.per, act.scope_evidence = (q.low, q.high), per, _ev(total)
+    return list(acts.values())
+
+
+def _doc_terms(doc: Document) -> tuple[str, ...]:
+    return _title_terms(doc.title)
+
+
+@lru_cache(maxsize=1024)
+def _title_terms(title: str) -> tuple[str, ...]:
+    """Distinctive words of a document's title, by which a letter names it."""
+    generic = {danish.stem(w) for w in "notat fra om til af og i på med den det de en et din dit dine hans hendes "
+               "sin sit sine egen eget samtalen samtale brev".split()}
+    words = [t for t in danish.tokens(title) if t.low[:1].isalpha() and len(t.low) > 3 and t.stem not in generic]
+    names = tuple(t.low for t in words if not t.text[:1].isupper() or t.low in ("læge",))
+    return names or tuple(t.low for t in words)
+
+
+def _fact(sents: list[Sentence], fact, docs: list[Document]) -> FactReading:
+    out = FactReading(fact.id, fact.label)
+    for s in sents:
+        i = _groups_match(s, fact.terms)
+        if i is None:
+            continue
+        if s.negated_at(i) and not out.found:
+            out.contradicted = True
+            out.evidence = out.evidence or _ev(s)
+            continue
+        out.found, out.contradicted = True, False
+        out.evidence = _ev(s)
+        window = [x for x in sents if abs(x.index - s.index) <= 1]
+        named = [d.id for d in docs if any(x.any(_doc_terms(d)) for x in window[1:2] + [s])]
+        if named:
+            out.document_named = fact.document if fact.document in named else named[0]
+        break
+    return out
+
+
+def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> ArgumentReading:
+    out = ArgumentReading()
+    if expect is None or expect.main_argument is None:
+        return out
+    lex = lexicon()
+    terms = expect.main_argument.terms
+    for s in sents:
+        if _groups_match(s, terms) is None:
+            continue
+        attributed = s.any(lex["attribution"])
+        answer = s.any(lex["answer_markers"])
+        if attributed:
+            out.restated = True
+            out.evidence.append(_ev(s))
+            if (answer and answer not in ("men", "dog")) or _answered_after(sents, s, 3):
+                out.answered = True
+        elif answer and (s.has("vi") or s.has("kommunen")):
+            out.answered = True
+            out.evidence.append(_ev(s))
+    return out
+
+
+def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list[Document]) -> HearingReading:
+    out = HearingReading()
+    if expect is None or expect.hearing is None:
+        return out
+    lex = lexicon()
+    h = expect.hearing
+    doc = next((d for d in docs if d.id == h.document), None)
+    doc_names = _doc_terms(doc) if doc else ()
+    for s in sents:
+        names_doc = _groups_match(s, h.terms) is not None or bool(doc_names and s.any(doc_names))
+        hear_word = s.any(lex["hearing_sent"])
+        if not hear_word:
+            continue
+        explicit = s.any(["partshør*", "høring*", "bemærkning*", "kommentar*", "dit svar", "du svarede"])
+        if not (names_doc or explicit):
+            continue
+        i = s.find(hear_word) or 0
+        if s.negated_at(i) and names_doc:
+            out.claims_not_heard = True
+            out.evidence.append(_ev(s))
+        elif not s.negated_at(i):
+            out.claims_heard = True
+            out.evidence.append(_ev(s))
+        if s.any(lex["response_words"]) and not s.negated_at(i):
+            out.response_stated = True
+    if h.response:
+        for s in sents:
+            at = _groups_match(s, h.response)
+            if at is None or s.negated_at(at) or not s.any(lex["response_words"]):
+                continue
+            out.response_stated = True
+            out.evidence.append(_ev(s))
+            if _answered_after(sents, s):
+                out.response_used = True
+                break
+    elif out.response_stated:
+        out.response_used = True
+    return out
+
+
+def _answered_after(sents: list[Sentence], s: Sentence, window: int = 4) -> bool:
+    """The sentence, or one of the next `window` sentences that are not headings, takes a stand."""
+    lex = lexicon()
+    follow = [s] + [x for x in sents[s.index + 1:] if x.text != x.heading][:window]
+    return any(x.any(lex["answer_markers"]) or x.any(lex["weighing"]) for x in follow)
+
+
+def _help(sents: list[Sentence], h) -> HelpReading:
+    """Other help is addressed when the letter decides it, starts it, or (for guidance) says
+    where to turn; a bare mention in passing is not guidance."""
+    lex = lexicon()
+    out = HelpReading(h.id, h.label)
+    for s in sents:
+        if _groups_match(s, h.terms) is None:
+            continue
+        window = [x for x in sents if s.index <= x.index <= s.index + 1]
+        decided = h.handling == "afgoer" and any(x.any(lex["decide_help"]) for x in window)
+        referred = bool(s.any(lex["refer_help"]))
+        if decided or referred or s.any(["vejled*", "rådgiv*"]):
+            out.addressed = True
+            out.decided = out.decided or decided
+            out.referred = out.referred or referred
+            out.evidence = out.evidence or _ev(s)
+    return out
+
+
+def _complaint(sents: list[Sentence]) -> ComplaintReading:
+    lex = lexicon()
+    out = ComplaintReading()
+    in_section = [s for s in sents if s.any(lex["complaint_words"]) or
+                  (s.heading and _sentence(-1, s.heading, "").any(lex["complaint_words"]))]
+    hear_ctx = ["bemærkning*", "høring*", "partshør*", "kommentere", "svare på"]
+    for s in in_section:
+        ev = _ev(s)
+        complaint_here = bool(s.any(lex["complaint_words"]))
+        out.present = True
+        # who decides
+        inst = s.find("ankestyrelsen")
+        if inst is not None and not s.negated_at(inst):
+            out.instance_named = True
+            out.evidence.setdefault("klageinstans", ev)
+        # where to send it
+        route = _kommune_route(s)
+        if route is not None and (complaint_here or s.any(["send*", "ring*", "skriv*", "kontakt*"])):
+            if s.negated_at(route) and not s.has("behøver ikke"):
+                out.to_kommune_denied = True
+                out.evidence["til-kommunen-nej"] = ev
+            else:
+                out.to_kommune = True
+                out.evidence.setdefault("til-kommunen", ev)
+        if inst is not None and s.any(lex["direct"]) and not s.negated_at(inst):
+            out.direct_to_instance = True
+            out.evidence["direkte"] = ev
+        elif inst is not None and complaint_here and route is None and not s.any(lex["forward"]) \
+                and s.any(["send*", "skriv*", "ring*"]) and s.find("til ankestyrelsen") is not None \
+                and not s.negated_at(inst) and not s.any(["vi", "kommunen", "os"]):
+            out.direct_to_instance = True
+            out.evidence["direkte"] = ev
+        # genvurdering and its condition
+        if s.any(["genvurder*", "genbehandl*"]) or (s.any(lex["reassess_verbs"]) and s.any(["igen", "på ny",
+                                                                                               "en gang til", "endnu en gang", "om igen"])):
+            if not s.negated_at(s.find("igen") or s.find("genvurder*") or 0):
+                out.reassessment = True
+                out.evidence.setdefault("genvurdering", ev)
+        if s.any(lex["full_medhold"]):
+            out.full_medhold_condition = True
+            out.evidence.setdefault("medhold", ev)
+        if s.any(lex["keep_decision"]):
+            out.keep_condition = True
+        # frist
+        if not s.any(hear_ctx):
+            for q in quantities(s.tokens):
+                if q.weeks is None:
+                    continue
+                if not (complaint_here or s.any(["frist*", "senest", "inden"])):
+                    continue
+                if out.frist_weeks is None or "frist" not in out.evidence:
+                    out.frist_weeks = q.high if q.low == q.high else q.low
+                    out.frist_text = " ".join(t.text for t in s.tokens[q.start:q.end])
+                    out.evidence["frist"] = ev
+                    tail = s.tokens[q.end:]
+                    start = _frist_start(tail)
+                    if start:
+                        out.frist_start = start
+            if out.frist_start is None and "frist" in out.evidence and out.evidence["frist"].sentence == s.index:
+                pass
+            if re.search(r"\bsenest\b[^.]*\b\d{1,2}\.\s*(januar|februar|marts|april|maj|juni|juli|august|september|"
+                         r"oktober|november|december)", s.text, re.IGNORECASE):
+                out.deadline_date = True
+                out.evidence.setdefault("dato", ev)
+        # form
+        written = s.any(lex["written_form"])
+        if written:
+            wi = s.find(written) or 0
+            req = s.any(lex["requirement"])
+            if req and not s.negated_at(wi) and not s.any(lex["oral_form"]) and not s.has("behøver ikke") \
+                    and (s.find(req) or 0) < wi + 3:
+                out.form_restricted = True
+                out.evidence["form-krav"] = ev
+        oral = s.any(lex["oral_form"])
+        if oral and not s.negated_at(s.find(oral) or 0):
+            out.oral_allowed = True
+            out.evidence.setdefault("mundtlig", ev)
+        if oral and s.negated_at(s.find(oral) or 0) and s.has("kan ikke"):
+            out.form_restricted = True
+            out.evidence["form-krav"] = ev
+        # restrictions on what can be complained about
+        restr = s.any(lex["restriction"])
+        if restr and not s.has("behøver"):
+            out.restriction = True
+            out.evidence["begraensning"] = ev
+        if s.any(lex["help"]):
+            out.help_named = True
+            out.evidence.setdefault("hjaelp", ev)
+    # the frist may be stated in its own sentence without a complaint word ("Fristen er 4 uger fra ...")
+    if out.frist_weeks is None:
+        for s in sents:
+            if s.any(["frist*"]) and not s.any(hear_ctx):
+                qs = [q for q in quantities(s.tokens) if q.weeks is not None]
+                if qs and (s.heading and _sentence(-1, s.heading, "").any(lex["complaint_words"]) or out.present):
+                    q = qs[0]
+                    out.frist_weeks = q.low
+                    out.frist_text = " ".join(t.text for t in s.tokens[q.start:q.end])
+                    out.evidence["frist"] = _ev(s)
+                    out.frist_start = _frist_start(s.tokens[q.end:])
+                    break
+    # the start point may stand in the next sentence ("Fristen regnes fra den dag, du modtog brevet")
+    if out.frist_weeks is not None and out.frist_start is None:
+        i = out.evidence["frist"].sentence
+        for s in sents[i:i + 2]:
+            start = _frist_start(s.tokens if s.index != i else [])
+            if start:
+                out.frist_start = start
+                break
+    return out
+
+
+def _frist_start(toks: list[Token]) -> str | None:
+    lex = lexicon()
+    window = toks[:16]
+    wrong = next((i for p in lex["wrong_start"] if (i := danish.phrase(p).find(window)) is not None), None)
+    right = next((i for p in lex["receipt"] if (i := danish.phrase(p).find(window)) is not None), None)
+    if right is not None and (wrong is None or right <= wrong):
+        return "modtagelse"
+    if wrong is not None:
+        return "forkert"
+    return None
+
+
+def _kommune_route(s: Sentence) -> int | None:
+    lex = lexicon()
+    for p in lex["kommune_route"]:
+        i = s.find(p)
+        if i is not None:
+            return i
+    for i, tok in enumerate(s.tokens[:-1]):
+        if tok.low in ("til", "hos") and any(s.tokens[i + 1].low.endswith(suf) for suf in lex["kommune_unit_suffixes"]):
+            return i
+        if tok.low in ("til", "hos") and i + 2 < len(s.tokens) and s.tokens[i + 2].low == "kommune":
+            return i
+    return None
+
