@@ -54,20 +54,19 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Phrase:
-    """A phrase to look for: a sequence of stems; a word written with a trailing * matches
-    any word that begins with it (as written, lower case)."""
+    """A phrase to look for: a sequence of words compared by stem. A word written `klag*`
+    matches any word that begins with it, `*dagbog` any word that ends with it (Danish
+    compounds: energidagbog), `*dagbog*` any word that holds it, and `=men` only that very
+    word (so the conjunction "men" does not match "mener", whose stem is also "men")."""
 
-    parts: tuple[tuple[str, bool], ...]  # (stem or prefix, is_prefix)
+    parts: tuple[tuple[str, str], ...]  # (text, how): how is stem, prefix, suffix, infix or exact
     text: str
 
     def match_at(self, toks: list[Token], i: int) -> bool:
         if i + len(self.parts) > len(toks):
             return False
-        for (want, prefix), tok in zip(self.parts, toks[i:i + len(self.parts)]):
-            if prefix:
-                if not tok.low.startswith(want):
-                    return False
-            elif tok.stem != want and tok.low != want:
+        for (want, how), tok in zip(self.parts, toks[i:i + len(self.parts)]):
+            if not _part_matches(want, how, tok):
                 return False
         return True
 
@@ -79,15 +78,33 @@ class Phrase:
         return None
 
 
+def _part_matches(want: str, how: str, tok: Token) -> bool:
+    if how == "prefix":
+        return tok.low.startswith(want)
+    if how == "suffix":
+        return tok.low.endswith(want)
+    if how == "infix":
+        return want in tok.low
+    if how == "exact":
+        return tok.low == want
+    return tok.stem == want or tok.low == want
+
+
 @lru_cache(maxsize=16384)
 def phrase(text: str) -> Phrase:
-    parts = []
+    parts: list[tuple[str, str]] = []
     for raw in text.split():
-        if raw.endswith("*") and len(raw) > 1:
-            parts.append((raw[:-1].lower(), True))
+        low = raw.lower()
+        if low.startswith("=") and len(low) > 1:
+            parts.append((low[1:], "exact"))
+        elif low.startswith("*") and low.endswith("*") and len(low) > 2:
+            parts.append((low[1:-1], "infix"))
+        elif low.startswith("*") and len(low) > 1:
+            parts.append((low[1:], "suffix"))
+        elif low.endswith("*") and len(low) > 1:
+            parts.append((low[:-1], "prefix"))
         else:
-            toks = tokens(raw)
-            parts.extend((t.stem, False) for t in toks)
+            parts.extend((t.stem, "stem") for t in tokens(raw))
     return Phrase(tuple(parts), text)
 
 
@@ -103,16 +120,19 @@ def contains(toks: list[Token], text: str) -> bool:
 # such questions of a letter, and this keeps a long letter well under the 20 ms budget.
 
 
-def _part_regex(want: str, prefix: bool) -> str:
+def _part_regex(want: str, how: str) -> str:
     w = re.escape(want)
-    if prefix:
-        return rf" {w}[^ /]*/[^ ]*"
-    return rf" (?:{w}/[^ ]*|[^ /]*/{w}(?= |$))"
+    return {
+        "prefix": rf" {w}[^ /]*/[^ ]*",
+        "suffix": rf" [^ /]*{w}/[^ ]*",
+        "infix": rf" [^ /]*{w}[^ /]*/[^ ]*",
+        "exact": rf" {w}/[^ ]*",
+    }.get(how, rf" (?:{w}/[^ ]*|[^ /]*/{w}(?= |$))")
 
 
 @lru_cache(maxsize=4096)
 def phrases_regex(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    alts = ["".join(_part_regex(w, pre) for w, pre in phrase(p).parts) for p in phrases if phrase(p).parts]
+    alts = ["".join(_part_regex(w, how) for w, how in phrase(p).parts) for p in phrases if phrase(p).parts]
     if not alts:
         return None
     return re.compile("(?=(?:" + "|".join(alts) + "))")

@@ -35,6 +35,12 @@ STYLE = """
 }
 .sagssim-option:focus, .sagssim-option:focus-visible { outline: 3px solid #1a5fb4 !important; outline-offset: 2px; }
 .sagssim-letter textarea { font-family: inherit; font-size: 15px; line-height: 1.5; }
+.sagssim-live-list { list-style: none; padding-left: 0; margin: 4px 0; font-size: 14px; }
+.sagssim-live-list li { margin: 3px 0; }
+.sagssim-live-fejl { color: #a40000; font-weight: 600; }
+.sagssim-live-mangler { color: #444; }
+.sagssim-live-ok { color: #2d5f04; }
+.sagssim-sr { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 </style>
 """
 

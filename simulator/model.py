@@ -123,6 +123,9 @@ class Document(Strict):
     kind: Text = Field(description="E.g. ansøgning, notat, udtalelse, lægeattest.")
     text: Text
     visible_from_start: bool = False
+    aliases: tuple[str, ...] = Field(
+        default=(), description="How a letter names this document (phrases, as in `terms`), e.g. 'lægens attest', "
+                                "'ergoterapeut*'. Without them the distinctive words of the title are used.")
     sources: tuple[SourceRef, ...] = ()
 
 

@@ -312,3 +312,63 @@ def ending_of(case: Case, result: Result):
 
 def letter_steps(case: Case) -> dict[str, LetterStep]:
     return {s.id: s for s in case.steps if isinstance(s, LetterStep)}
+
+
+# ---------------------------------------------------------------- the letter check on screen
+
+LIVE_MARKS = {"ok": "✓", "mangler": "○", "fejl": "✗"}
+
+
+def live_help_lines(report) -> list[tuple[str, str, str]]:
+    """(mark, criterion label, text) per item: what the reading of a draft finds so far."""
+    out = []
+    for item in report.items:
+        if item.kind == "fejl":
+            out.append(("fejl", CRITERION_LABELS[item.criterion], item.reason.split(" Brevet: »")[0]))
+        elif item.points:
+            out.append(("ok" if item.passed else "mangler", CRITERION_LABELS[item.criterion], item.label))
+    order = {"fejl": 0, "mangler": 1, "ok": 2}
+    return sorted(out, key=lambda x: order[x[0]])
+
+
+def live_help_html(report) -> str:
+    from html import escape
+
+    rows = live_help_lines(report)
+    if not report.words:
+        return ('<div class="sagssim-box sagssim-legal" aria-live="polite"><p><strong>Mens du skriver</strong></p>'
+                "<p>Her ser du, hvad brevet indeholder, efterhånden som du skriver.</p></div>")
+    items = "".join(
+        f'<li class="sagssim-live-{kind}"><span aria-hidden="true">{LIVE_MARKS[kind]}</span> '
+        f'<span class="sagssim-sr">{ {"ok": "Opfyldt", "mangler": "Mangler", "fejl": "Fejl"}[kind] }: </span>'
+        f"{escape(text)}</li>"
+        for kind, _crit, text in rows)
+    bad = sum(1 for k, _, _ in rows if k == "fejl")
+    head = f"{bad} fejl at rette" if bad else "Ingen fejl fundet indtil nu"
+    return (f'<div class="sagssim-box sagssim-legal" aria-live="polite"><p><strong>Mens du skriver: {head}</strong></p>'
+            f'<ul class="sagssim-live-list">{items}</ul>'
+            '<p class="sagssim-muted"><small>Læsningen er automatisk og kan tage fejl. Den ser på, hvad der står, '
+            "ikke på, om det er godt skrevet.</small></p></div>")
+
+
+def letter_report_html(title: str, report) -> str:
+    """The debrief's account of one letter: scores, wrong statements first, then what is missing."""
+    from html import escape
+
+    from .markup import box, bullet_list, table_html
+
+    html = (f"<h3>Automatisk læsning af dit brev: {escape(title)}</h3>"
+            + box("warning", "Foreløbig",
+                  "<p>Brevet er læst automatisk og sammenlignet med det, der er rigtigt på netop din vej gennem "
+                  "sagen. Læsningen kan tage fejl; ved en eksamen bekræfter eller ændrer en bedømmer resultatet.</p>"))
+    if not report.items:
+        return html + "<p>Der er ingen automatisk læsning til dette brev.</p>"
+    html += f"<p>{report.words} ord · LIX {danish_number(report.lix, 1)} ({escape(report.lix_band)})</p>"
+    html += "".join(f"<p><em>{escape(n)}</em></p>" for n in report.notes)
+    verdict = {"fejl": "Fejl", True: "Opfyldt", False: "Mangler"}
+    rows = [[CRITERION_LABELS[i.criterion], i.label, verdict["fejl" if i.kind == "fejl" else i.passed], i.reason]
+            for i in report.findings() + [i for i in report.items if i.passed]]
+    html += table_html(["Kriterium", "Punkt", "Resultat", "Forklaring"], rows)
+    lines = [f"{CRITERION_LABELS[c]}: " + ("ikke vurderet" if s is None else danish_number(s))
+             for c, s in report.scores.items()]
+    return html + "<p><strong>Foreløbige point for brevet pr. kriterium:</strong></p>" + bullet_list(lines)

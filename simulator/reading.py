@@ -190,7 +190,7 @@ class Quantity:
     low: float
     high: float
     unit: str  # a key of lexicon units: uge, dag, måned, time ...
-    weeks: float | None  # for periods: length in weeks; None for hours
+    unit_weeks: float | None  # for periods: one unit's length in weeks; None for hours
     start: int  # token index of the first number
     end: int  # token index after the unit
 
@@ -217,8 +217,8 @@ def quantities(toks: list[Token]) -> list[Quantity]:
         if j < len(toks) and toks[j].low in units:
             unit = toks[j].low
             per = units[unit]
-            weeks = None if per == "hours" else float(per)
-            out.append(Quantity(n, max(n, high), unit, weeks, i, j + 1))
+            unit_weeks = None if per == "hours" else float(per)
+            out.append(Quantity(n, max(n, high), unit, unit_weeks, i, j + 1))
             i = j + 1
             continue
         i += 1
@@ -363,7 +363,7 @@ def _ev(s: Sentence) -> Evidence:
 
 _PARA = re.compile(
     r"(?P<sign>§§?|\bparagraf(?:ferne|fen|fer)?\b|\bpar\.)\s*"
-    r"(?P<nums>\d+\s?[a-z]?\b(?:\s*(?:,|og|eller|-|–)\s*\d+\s?[a-z]?\b)*)"
+    r"(?P<nums>\d+(?:\s?[a-h]\b)?(?:\s*(?:,|og|eller|-|–)\s*\d+(?:\s?[a-h]\b)?)*)"
     r"(?:,?\s*stk\.?\s*(?P<stk>\d+))?",
     re.IGNORECASE,
 )
@@ -419,7 +419,7 @@ def citations(text: str, sents: list[Sentence], default_law: str,
     for s, off in zip(sents, offsets):
         for m in _PARA.finditer(s.text):
             law = _law_near(s.text, m.start(), m.end()) or default_law
-            nums = re.findall(r"\d+\s?[a-z]?\b", m.group("nums"))
+            nums = re.findall(r"\d+(?:\s?[a-h]\b)?", m.group("nums"))
             tok_i = next((i for i, t in enumerate(s.tokens) if t.start >= m.start()), 0)
             negated = s.negated_at(tok_i)
             basis = bool(s.any(basis_markers)) or s.heading == s.text or s.index == 0
@@ -522,7 +522,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
                     acts[aid].lumped = True
         # scope: hours tied to a granted activity in this sentence
         for q in quantities(s.tokens):
-            if q.weeks is None:  # hours
+            if q.unit_weeks is None:  # hours
                 per = next((k for k, ps in per_phrases.items() if s.any(ps)), None)
                 for aid in in_scope:
                     if verdict_of.get(aid) != "refuse" and acts[aid].hours is None:
@@ -533,7 +533,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
                     acts[aid].provisions.extend(x for x in c.registry_ids if x not in acts[aid].provisions)
     # a total ("i alt 2-3 timer om ugen") covers granted activities that have no hours of their own
     total = next((s for s in sents if (s.has("i alt") or s.has("samlet") or "omfang" in s.heading.lower())
-                  and any(q.weeks is None for q in quantities(s.tokens))), None)
+                  and any(q.unit_weeks is None for q in quantities(s.tokens))), None)
     for act in acts.values():
         kinds = {v for v, _ in act.verdicts}
         if not kinds:
@@ -547,24 +547,24 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
         if act.lumped and act.reasoned_alone:
             act.lumped = False
         if act.outcome in ("bevilget", "delvis") and act.hours is None and total is not None:
-            q = next(q for q in quantities(total.tokens) if q.weeks is None)
+            q = next(q for q in quantities(total.tokens) if q.unit_weeks is None)
             per = next((k for k, ps in per_phrases.items() if total.any(ps)), None)
             act.hours, act.per, act.scope_evidence = (q.low, q.high), per, _ev(total)
     return list(acts.values())
 
 
 def _doc_terms(doc: Document) -> tuple[str, ...]:
-    return _title_terms(doc.title)
+    return tuple(doc.aliases) or _title_terms(doc.title)
 
 
 @lru_cache(maxsize=1024)
 def _title_terms(title: str) -> tuple[str, ...]:
     """Distinctive words of a document's title, by which a letter names it."""
     generic = {danish.stem(w) for w in "notat fra om til af og i på med den det de en et din dit dine hans hendes "
-               "sin sit sine egen eget samtalen samtale brev".split()}
+               "sin sit sine egen eget brev".split()}
     words = [t for t in danish.tokens(title) if t.low[:1].isalpha() and len(t.low) > 3 and t.stem not in generic]
-    names = tuple(t.low for t in words if not t.text[:1].isupper() or t.low in ("læge",))
-    return names or tuple(t.low for t in words)
+    names = tuple(f"{t.stem}*" for t in words if not t.text[:1].isupper() or t.low in ("læge",))
+    return names or tuple(f"{t.stem}*" for t in words)
 
 
 def _fact(sents: list[Sentence], fact, docs: list[Document]) -> FactReading:
@@ -601,7 +601,7 @@ def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> Argume
         if attributed:
             out.restated = True
             out.evidence.append(_ev(s))
-            if (answer and answer not in ("men", "dog")) or _answered_after(sents, s, 3):
+            if (answer and answer not in ("=men", "=dog")) or _answered_after(sents, s, 3):
                 out.answered = True
         elif answer and (s.has("vi") or s.has("kommunen")):
             out.answered = True
@@ -721,12 +721,12 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
         # frist
         if not s.any(hear_ctx):
             for q in quantities(s.tokens):
-                if q.weeks is None:
+                if q.unit_weeks is None:
                     continue
                 if not (complaint_here or s.any(["frist*", "senest", "inden"])):
                     continue
                 if out.frist_weeks is None or "frist" not in out.evidence:
-                    out.frist_weeks = q.high if q.low == q.high else q.low
+                    out.frist_weeks = round(q.low * q.unit_weeks, 2)
                     out.frist_text = " ".join(t.text for t in s.tokens[q.start:q.end])
                     out.evidence["frist"] = ev
                     tail = s.tokens[q.end:]
@@ -767,10 +767,10 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
     if out.frist_weeks is None:
         for s in sents:
             if s.any(["frist*"]) and not s.any(hear_ctx):
-                qs = [q for q in quantities(s.tokens) if q.weeks is not None]
+                qs = [q for q in quantities(s.tokens) if q.unit_weeks is not None]
                 if qs and (s.heading and _sentence(-1, s.heading, "").any(lex["complaint_words"]) or out.present):
                     q = qs[0]
-                    out.frist_weeks = q.low
+                    out.frist_weeks = round(q.low * q.unit_weeks, 2)
                     out.frist_text = " ".join(t.text for t in s.tokens[q.start:q.end])
                     out.evidence["frist"] = _ev(s)
                     out.frist_start = _frist_start(s.tokens[q.end:])

@@ -25,10 +25,11 @@ import ipywidgets as w
 from IPython.display import Image, display
 
 from . import presentation as pres
-from .casefile import CaseFileError, Library, find_case_file, library_dir_for, load_case, load_library, rubric_items
+from .casefile import CaseFileError, Library, find_case_file, library_dir_for, load_case, load_library
 from .charts import criterion_chart_png
 from .engine import Result, letter_view, replay, shown_options
 from .keys import strip_keys
+from .letter_check import assess, assess_result
 from .markup import STYLE, box, bullet_list, provision_html, table_html, text_html
 from .model import Case, ChoiceStep, LetterStep
 from .readability import LIX_TARGET, readability
@@ -247,6 +248,7 @@ class CasePlayer:
     def _on_letter_change(self, step_id: str, change: dict) -> None:
         text = change["new"] or ""
         self._update_letter_stats(text)
+        self._update_live_help(text)
         if self._confirm_box is not None:
             self._confirm_box.layout.display = "none"
         self.session.save_draft(step_id, text)
@@ -296,7 +298,7 @@ class CasePlayer:
         self._message.value = ""
         self._option_buttons = {}
         self._letter_area = self._send_button = self._confirm_button = self._confirm_box = None
-        self._letter_stats = None
+        self._letter_stats = self._live_help = None
         problems = log.problems + result.problems
         if problems:
             self._review = None
@@ -450,9 +452,25 @@ class CasePlayer:
         self._send_button, self._confirm_button = send, yes
         self._confirm_box = w.VBox([w.HTML(), w.HBox([yes, no], layout=w.Layout(grid_gap="8px"))],
                                    layout=w.Layout(display="none"))
+        writing: w.Widget = area
+        if pres.shows_feedback(self.mode) and step.expect is not None:
+            # Self-study: a side panel says what the reading of the draft finds, as the trainee types.
+            self._live_step = step
+            self._live_help = w.HTML(layout=w.Layout(width="34%", min_width="220px"))
+            self._live_help.add_class("sagssim-live-help")
+            self._update_live_help(draft)
+            area.layout.width = "64%"
+            writing = w.HBox([area, self._live_help], layout=w.Layout(width="100%", grid_gap="2%",
+                                                                      align_items="flex-start"))
         parts += [w.HTML("<h3>Dit brev</h3><p class='sagssim-muted'>Kladden gemmes automatisk, mens du skriver.</p>"),
-                  area, self._letter_stats, send, self._confirm_box]
+                  writing, self._letter_stats, send, self._confirm_box]
         return parts
+
+    def _update_live_help(self, text: str) -> None:
+        if self._live_help is None or self._result is None:
+            return
+        report = assess(text, self._live_step, self.case, self.library, self._result.flags, self._result.state)
+        self._live_help.value = pres.live_help_html(report)
 
     def _update_letter_stats(self, text: str) -> None:
         if self._letter_stats is None:
@@ -527,37 +545,17 @@ class CasePlayer:
         return "<h3>Din vej sammenlignet med modelvejen</h3>" + table
 
     def _letter_reports(self, result: Result) -> list[w.Widget]:
-        from grading.letters import SEVERITY_LABELS, check_letter
-
         parts: list[w.Widget] = []
-        steps = pres.letter_steps(self.case)
-        for step_id, text in result.letters.items():
-            step = steps.get(step_id)
-            if step is None:
-                continue
-            items = rubric_items(step, self.library)
-            html = (f"<h3>Foreløbig automatisk kontrol af dit brev: {escape(step.title)}</h3>"
-                    + box("warning", "Foreløbig automatisk kontrol",
-                          "<p>Kontrollen ser kun efter, om bestemte elementer står i brevet, ikke om indholdet "
-                          "er juridisk rigtigt. En bedømmer gennemgår brevet og bekræfter eller ændrer resultatet.</p>"))
-            if items:
-                report = check_letter(text, items)
-                html += f"<p>{report.words} ord · LIX {pres.danish_number(report.lix, 1)} ({escape(report.lix_band)})</p>"
-                html += "".join(f"<p><em>{escape(n)}</em></p>" for n in report.notes)
-                html += table_html(
-                    ["Punkt", "Alvor", "Resultat", "Forklaring"],
-                    [[i.label, SEVERITY_LABELS.get(i.severity, i.severity), "Opfyldt" if i.passed else "Mangler",
-                      i.reason] for i in report.items])
-                score_lines = [f"{pres.CRITERION_LABELS[c]}: "
-                               + ("ikke vurderet" if s is None else pres.danish_number(s))
-                               for c, s in report.scores.items()]
-                html += "<p><strong>Foreløbige point for brevet pr. kriterium:</strong></p>" + bullet_list(score_lines)
-            else:
-                html += "<p>Der er ingen automatisk kontrol til dette brev.</p>"
-            parts.append(w.HTML(html))
-            if step.model_letter:
-                parts.append(w.Accordion(children=[w.HTML(text_html(step.model_letter))],
-                                         titles=("Eksempel på et godt brev",), selected_index=None))
+        for step_id, report in assess_result(self.case, self.library, self.session.read().events).items():
+            step = pres.letter_steps(self.case)[step_id]
+            parts.append(w.HTML(pres.letter_report_html(step.title, report)))
+            if report.model_letter:
+                parts.append(w.Accordion(children=[w.HTML(text_html(report.model_letter))],
+                                         titles=("Eksempel på et godt brev på din vej gennem sagen",),
+                                         selected_index=None))
+            elif report.model_note:
+                parts.append(w.HTML(box("warning", "Der er ikke et godt brev at vise på din vej",
+                                        text_html(report.model_note))))
         return parts
 
 

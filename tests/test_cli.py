@@ -54,14 +54,34 @@ def test_play_unknown_case_names_the_known_ones():
 
 def test_check_letter_json_shape(tmp_path):
     letter = tmp_path / "brev.txt"
-    letter.write_text("Du kan klage til Ankestyrelsen inden 4 uger.", encoding="utf-8")
+    letter.write_text("Du får afslag på hjælp til posten efter serviceloven § 85. Send klagen direkte til "
+                      "Ankestyrelsen inden 8 uger fra brevets dato.", encoding="utf-8")
     r = sagssim("check-letter", "--case", str(MINIMAL), str(letter), "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert set(out) == {"case", "step", "items", "scores", "words", "lix", "lix_band", "notes"}
-    assert [(i["id"], i["passed"]) for i in out["items"]] == [("kv-frist", True), ("kv-klageinstans", True)]
+    assert set(out) == {"case", "step", "items", "scores", "words", "lix", "lix_band", "notes", "reading"}
     for item in out["items"]:
-        assert set(item) == {"id", "criterion", "severity", "label", "passed", "points", "earned", "reason", "evidence"}
+        assert set(item) == {"id", "criterion", "severity", "label", "passed", "points", "earned", "reason",
+                             "evidence", "kind"}
+    wrong = {i["id"] for i in out["items"] if i["kind"] == "fejl"}
+    assert {"kv-til-kommunen", "kv-frist", "kv-frist-start"} <= wrong
+    assert out["reading"]["complaint"]["frist_weeks"] == 8
+    assert out["reading"]["complaint"]["frist_start"] == "forkert"
+    assert out["reading"]["activities"][0]["outcome"] == "afslag"
+    frist = next(i for i in out["items"] if i["id"] == "kv-frist")
+    assert "8 uger" in frist["reason"] and frist["earned"] < 0  # a wrong statement costs more than a gap
+
+
+def test_check_letter_follows_the_path_given(tmp_path):
+    """On the model path Anna was heard; on the path `afgoer` she was not, so the same claim is a finding."""
+    letter = tmp_path / "brev.txt"
+    letter.write_text("Du får afslag på hjælp til posten efter serviceloven § 85. Vi sendte bostøttens notat "
+                      "til dig, og du har svaret på det.", encoding="utf-8")
+    heard = json.loads(sagssim("check-letter", "--case", str(MINIMAL), str(letter), "--json").stdout)
+    unheard = json.loads(sagssim("check-letter", "--case", str(MINIMAL), "--choices", "afgoer,brev",
+                                 str(letter), "--json").stdout)
+    assert heard["scores"]["partshoering"] > unheard["scores"]["partshoering"] == 0
+    assert any(i["id"] == "ph-ingen-falsk" and i["kind"] == "fejl" for i in unheard["items"])
 
 
 def test_check_letter_missing_file_is_a_clear_error():

@@ -210,8 +210,8 @@ def test_sending_a_letter_asks_for_confirmation(tmp_path):
 
 def test_debrief_has_chart_criteria_and_model_path(tmp_path):
     player = minimal_player(tmp_path)
-    player.choose("afgoer")
-    player.write_letter(LETTER)
+    player.choose("afgoer")  # decides without hearing Anna on the notat ...
+    player.write_letter(LETTER + " Vi har sendt bostøttens notat til dig, og du har kommenteret det.")  # ... yet says so
     player.submit_letter()
     assert player.finished
     images = [o for o in _outputs(player.widget) if "image/png" in o.get("data", {})]
@@ -223,7 +223,8 @@ def test_debrief_has_chart_criteria_and_model_path(tmp_path):
     assert "Din vej sammenlignet med modelvejen" in text
     assert "Andet valg" in text  # afgoer vs the model choice hoer
     assert "Kritiske fejl" in text and "Afgørelsen bygger på en oplysning" in text
-    assert "Foreløbig automatisk kontrol" in text
+    assert "Automatisk læsning af dit brev" in text
+    assert "Partshøring" in text and "aldrig hørt" in text  # a letter claiming a høring the path never made
 
 
 @pytest.mark.parametrize("case_id", REAL_CASES)
@@ -371,7 +372,7 @@ def test_bad_letters_get_a_clear_answer_and_lose_nothing(tmp_path, text, recorde
     assert log.intact
     if recorded:
         assert player.finished and log.events[-1]["text"] == text
-        assert "Foreløbig automatisk kontrol" in shown
+        assert "Automatisk læsning af dit brev" in shown
     else:
         assert message in shown and "for langt" in shown
         assert player.current_step_id == "brev"

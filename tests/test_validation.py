@@ -93,16 +93,25 @@ BROKEN = {
         lambda d: d["rules"][0].update(first="aldrig"),
         ("rules[0].first", "no option or step sets the flag 'aldrig'"),
     ),
-    "bad regular expression in rubric": (
-        lambda d: step(d, "brev")["rubric"].update(
-            items=[{"id": "x", "criterion": "begrundelse", "severity": "kritisk", "label": "l",
-                    "check": {"kind": "any", "patterns": ["(unclosed"]}, "passed": "p", "failed": "f"}]
-        ),
-        ("rubric.items[0](x).check", "bad regular expression"),
+    "letter expectation citing an unknown provision": (
+        lambda d: step(d, "brev")["expect"]["activities"][0].update(provisions=["sel-999"]),
+        ("expect.activities[0](post).provisions", "provision 'sel-999' is not in the legal registry"),
     ),
-    "unknown shared rubric item": (
-        lambda d: step(d, "brev")["rubric"].update(include=["kv-findes-ikke"]),
-        ("rubric.include[0]", "no shared rubric item 'kv-findes-ikke'"),
+    "hearing on an unknown document": (
+        lambda d: step(d, "brev")["expect"]["hearing"].update(document="findes-ikke"),
+        ("expect.hearing.document", "unknown document 'findes-ikke'"),
+    ),
+    "letter variant changing an unknown expectation field": (
+        lambda d: step(d, "brev").update(variants=[{"when": {"all": ["partshoering"]}, "expect": {"forkert": 1}}]),
+        ("variants[0].expect", "unknown field"),
+    ),
+    "option offered on a flag nobody sets": (
+        lambda d: step(d, "s1")["options"][0].update(available_if={"all": ["aldrig"]}),
+        ("options[0].available_if", "no option or step sets the flag 'aldrig'"),
+    ),
+    "route to a missing step": (
+        lambda d: step(d, "s1")["options"][0].update(next_if=[{"when": {"none": ["partshoering"]}, "next": "vaek"}]),
+        ("options[0].next_if[0].next", "unknown step or ending 'vaek'"),
     ),
     "unknown step kind": (lambda d: step(d, "brev").update(kind="essay"), ("steps[1](brev)", "unknown step kind")),
     "model path through a missing option": (
