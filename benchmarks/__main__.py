@@ -3,8 +3,9 @@
     python -m benchmarks                      # 100 trainees x every case, all sections
     python -m benchmarks --trainees 10 --skip install
 
-Sections: engine time per choice; notebook execution time per case; widget update
-time per click (measured by the browser test, read from its artefact); cohort grading,
+Sections: engine time per choice; naive answering strategies vs random and the form of the key;
+how well the letter check judges the labelled letter corpus, and its reading time;
+notebook execution time per case; widget update time per click (measured by the browser test, read from its artefact); cohort grading,
 stock sequential `nbgrader autograde` against Sagssim's in-process grader on the same
 submissions, with the gradebooks compared; fresh-install time. Figures are wall-clock
 seconds on the machine named in the output.
@@ -41,12 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trainees", type=int, default=100, help="synthetic trainees in the grading cohort")
     ap.add_argument("--cases", default="", help="comma-separated case ids (default: every case)")
     ap.add_argument("--skip", default="", help=f"comma-separated sections to skip: {', '.join(sections.ALL)}")
+    ap.add_argument("--only", default="", help="comma-separated sections to run (default: all)")
     ap.add_argument("--out", default=str(ARTIFACTS / "benchmarks.json"))
     args = ap.parse_args(argv)
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    unknown = skip - set(sections.ALL)
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    if only:
+        skip |= set(sections.ALL) - only
+    unknown = (skip | only) - set(sections.ALL)
     if unknown:
         ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     cases = [c.strip() for c in args.cases.split(",") if c.strip()] or sections.case_ids()

@@ -156,6 +156,78 @@ def install(**_) -> list[Figure]:
     return [Figure("fresh install (venv + pinned set)", t, "s", "pip with its local cache")]
 
 
+def strategies(cases: list[str], seeds: int = 500, **_) -> list[Figure]:
+    """Share of the choice points earned by naive strategies over many option orders (issue 9),
+    and the form figures of each case: where the key can be found by form, not by law."""
+    from simulator.casefile import CASES_DIR, load_case, load_library
+    from simulator.lint import form_figures
+    from simulator.strategies import strategy_shares
+
+    lib = load_library()
+    figures = []
+    for cid in cases:
+        case = load_case(CASES_DIR / f"{cid}.yaml", lib)
+        for f in strategy_shares(case, seeds):
+            figures.append(Figure(f"strategies: {cid}: {f.strategy}", f.share * 100, "%",
+                                  f"{f.seeds} option orders" if f.seeds > 1 else "the key's own path"))
+        form = form_figures(case)
+        figures.append(Figure(f"strategies: {cid}: best option is the longest", form["best_longest_share"] * 100,
+                              "% of steps", f"{form['steps']:g} keyed steps"))
+        figures.append(Figure(f"strategies: {cid}: length best/others, median", form["median_length_ratio"], "",
+                              "limit 0.85-1.15"))
+    try:
+        from simulator.course import selfcheck_strategy_shares
+    except ImportError:
+        return figures
+    for name, share in selfcheck_strategy_shares(seeds=seeds).items():
+        figures.append(Figure(f"strategies: self-check: {name}", share * 100, "%", f"{seeds} answer orders"))
+    return figures
+
+
+def letters(cases: list[str], **_) -> list[Figure]:
+    """How well the letter check judges the labelled corpus (issue 10): pairwise judgements on the
+    tuned part and on the held-out part written without the reader's rules; and reading time."""
+    from simulator.casefile import CASES_DIR, load_case, load_library
+    from simulator.letter_check import assess_on_path
+    from simulator.letter_corpus import NOT_BELOW_TOLERANCE, CorpusResult, judge_case
+
+    lib = load_library()
+    result = CorpusResult()
+    letters_dir = ROOT / "tests" / "letters"
+    for cid in cases:
+        if (letters_dir / cid / "corpus.yaml").exists():
+            judge_case(load_case(CASES_DIR / f"{cid}.yaml", lib), lib, letters_dir / cid, result)
+    figures = []
+    for held, label in ((False, "tuned part"), (True, "held-out part")):
+        acc, n = result.accuracy(held)
+        strict, _ = result.accuracy(held, tolerance=0.0)
+        letters_n = len([x for x in result.letters if x.held_out == held])
+        figures.append(Figure(f"letters: pairwise judgements right, {label}", acc * 100, "%",
+                              f"{n} judgements on {letters_n} letters; 'not below' within {NOT_BELOW_TOLERANCE}"))
+        figures.append(Figure(f"letters: the same, {label}, no tolerance", strict * 100, "%"))
+    for crit, share in result.most_common_flawed_share().items():
+        figures.append(Figure(f"letters: flawed letters at the most common {crit} score", share * 100, "%",
+                              "a cap would pile them up"))
+    # reading time: the longest model letter of the cases, grown to about 700 words
+    cid = cases[0]
+    case = load_case(CASES_DIR / f"{cid}.yaml", lib)
+    model = next((s.model_letter for s in case.steps if getattr(s, "model_letter", None)), "")
+    text = model
+    while len(text.split()) < 700:
+        text += "\n" + model
+    text = " ".join(text.split(" ")[:700])
+    assess_on_path(text, case, lib)  # warm the caches, as a running player has
+    times = []
+    for _ in range(50):
+        t0 = time.perf_counter()
+        assess_on_path(text, case, lib)
+        times.append(time.perf_counter() - t0)
+    figures.append(Figure("letters: read and judge one 700-word letter, median", statistics.median(times) * 1e3,
+                          "ms", f"{cid}, 50 runs"))
+    return figures
+
+
 ALL: dict[str, Callable[..., list[Figure]]] = {
-    "engine": engine, "notebooks": notebooks, "browser": browser, "cohort": cohort, "install": install,
+    "engine": engine, "strategies": strategies, "letters": letters, "notebooks": notebooks,
+    "browser": browser, "cohort": cohort, "install": install,
 }

@@ -51,12 +51,25 @@ def _legal_keyword(options: list[Option], rng: random.Random) -> Option:
     return options[hits.index(max(hits))]
 
 
+def _shortest(options: list[Option], _rng: random.Random) -> Option:
+    return min(options, key=label_length)
+
+
+def _no_legal_keyword(options: list[Option], rng: random.Random) -> Option:
+    hits = [_has(o, cues()["legal_keywords"]) for o in options]
+    return options[hits.index(min(hits))]
+
+
+# The strategies issue 9 names, and their mirror images: a key that is never the longest, or
+# never mentions the law, can be found by form just as well.
 STRATEGIES: dict[str, Strategy] = {
     "tilfældig": _random,
     "altid den første": _first,
     "altid den længste": _longest,
     "undgå signalord, så den længste": _avoid_cues_then_longest,
     "altid den med et juridisk nøgleord": _legal_keyword,
+    "altid den korteste": _shortest,
+    "altid den uden juridiske nøgleord": _no_legal_keyword,
 }
 
 
