@@ -205,9 +205,10 @@ def letters(cases: list[str], **_) -> list[Figure]:
         figures.append(Figure(f"letters: pairwise judgements right, {label}", acc * 100, "%",
                               f"{n} judgements on {letters_n} letters; 'not below' within {NOT_BELOW_TOLERANCE}"))
         figures.append(Figure(f"letters: the same, {label}, no tolerance", strict * 100, "%"))
-    for crit, share in result.most_common_flawed_share().items():
-        figures.append(Figure(f"letters: flawed letters at the most common {crit} score", share * 100, "%",
-                              "a cap would pile them up"))
+    spread = result.spread()
+    for crit, share in result.flawed_at(0.5).items():
+        figures.append(Figure(f"letters: flawed on {crit}, share scoring exactly 0.5", share * 100, "%",
+                              f"{spread[crit]} different scores among them; the old cap piled them at 0.5"))
     # reading time: the longest model letter of the cases, grown to about 700 words
     cid = cases[0]
     case = load_case(CASES_DIR / f"{cid}.yaml", lib)

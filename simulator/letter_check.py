@@ -226,14 +226,20 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
             if f.contradicted:
                 col.wrong("bg-fakta", _ev(f.evidence), points=0, fakta=f.label)
         named = [f for f in reading.facts if f.found and f.document_named]
-        misplaced = [(f, next(x for x in exp.facts if x.id == f.id)) for f in named]
-        misplaced = [(f, e) for f, e in misplaced if e.document and f.document_named != e.document]
+        # A fact put down to document D is misplaced unless another fact in the same sentence
+        # really comes from D ("din energidagbog viser, at du bruger 4-6 timer ... i kørestolen").
+        explained = {(f.evidence.sentence, f.document_named) for f in named
+                     if f.explains_document and (f.reported or not f.names_itself)}
+        misplaced = [(f, next(x for x in exp.facts if x.id == f.id)) for f in named
+                     if not f.explains_document and (f.evidence.sentence, f.document_named) not in explained]
+        misplaced = [(f, e) for f, e in misplaced if e.document]
         if misplaced:
             f, e = misplaced[0]
             col.wrong("bg-dokument", _ev(f.evidence), dokument=_doc_title(case, f.document_named),
                       forventet=_doc_title(case, e.document))
         else:
-            col.ok("bg-dokument", bool(named), _ev(named[0].evidence) if named else "")
+            right = [f for f in named if f.explains_document]
+            col.ok("bg-dokument", bool(right), _ev(right[0].evidence) if right else "")
         if reading.boilerplate and share < 0.5:
             col.wrong("bg-standardtekst", _ev(reading.boilerplate[0]))
     # considerations
@@ -298,7 +304,11 @@ def _klage(col: _Collector, reading: LetterReading) -> None:
         col.wrong("kv-til-kommunen", _ev(e.get("til-kommunen-nej") or e.get("direkte")))
     else:
         col.ok("kv-til-kommunen", k.to_kommune, _ev(e.get("til-kommunen")))
-    col.ok("kv-genvurdering", k.reassessment, _ev(e.get("genvurdering")))
+    spec = col.specs["kv-genvurdering"]
+    right_condition = k.full_medhold_condition
+    earned = (spec.points / 2 if k.reassessment else 0.0) + (spec.points / 2 if k.reassessment and right_condition else 0.0)
+    col.ok("kv-genvurdering", k.reassessment and right_condition, _ev(e.get("genvurdering")), earned=earned,
+           partial=k.reassessment and not right_condition)
     if k.frist_weeks is None:
         col.ok("kv-frist", False)
     elif abs(k.frist_weeks - FRIST_WEEKS) < 0.05:

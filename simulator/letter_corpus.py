@@ -13,7 +13,6 @@ reported by the benchmark.
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,17 +116,22 @@ class CorpusResult:
     def wrong(self, tolerance: float = NOT_BELOW_TOLERANCE) -> list[Judgement]:
         return [j for j in self.judgements if not j.right(tolerance)]
 
-    def most_common_flawed_share(self) -> dict[str, float]:
-        """Per criterion: the share of flawed letters (labelled below on it) that sit at the most
-        common score — a cap would make this large."""
+    def flawed_at(self, value: float = 0.5) -> dict[str, float]:
+        """Per criterion: the share of flawed letters (labelled below on it) whose score is exactly
+        `value` — the old check capped a failed kritisk item at 0.5, which piled letters up there."""
         out = {}
         for crit in CRITERIA:
             scores = [self.reports[f"{x.case}/{x.name}"].scores[crit] for x in self.letters
                       if x.kind == "flawed" and crit in x.below]
             scores = [s for s in scores if s is not None]
             if scores:
-                out[crit] = Counter(scores).most_common(1)[0][1] / len(scores)
+                out[crit] = sum(1 for s in scores if abs(s - value) < 1e-9) / len(scores)
         return out
+
+    def spread(self) -> dict[str, int]:
+        """Per criterion: how many different scores the flawed letters labelled below on it get."""
+        return {crit: len({self.reports[f"{x.case}/{x.name}"].scores[crit] for x in self.letters
+                           if x.kind == "flawed" and crit in x.below}) for crit in CRITERIA}
 
 
 def judge_case(case: Case, library: Library, folder: Path, result: CorpusResult | None = None) -> CorpusResult:

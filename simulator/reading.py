@@ -50,6 +50,7 @@ class Sentence:
     text: str
     tokens: list[Token]
     heading: str  # the heading the sentence stands under ("" before the first)
+    paragraph: int = 0  # sentences of one paragraph (one block of text) share this
     clauses: list[tuple[int, int, bool]] = field(default_factory=list)  # token spans, negated?
     stream: str = ""  # " low/stem low/stem ...": one string to search for many phrases at once
     offsets: dict[int, int] = field(default_factory=dict)  # character offset in stream -> token index
@@ -123,25 +124,30 @@ def _is_heading(line: str) -> bool:
 def sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     heading = ""
+    paragraph = 0
     for raw_line in text.split("\n"):
         line = raw_line.strip()
         if not line:
+            paragraph += 1
             continue
         if _is_heading(line):
             heading = line.rstrip(":")
-            out.append(_sentence(len(out), line, heading))
+            paragraph += 1
+            out.append(_sentence(len(out), line, heading, paragraph))
             continue
+        if BULLET.match(line):
+            paragraph += 1  # each bullet stands on its own
         line = BULLET.sub("", line)
         for part in SENT_END.split(line):
             if part.strip():
-                out.append(_sentence(len(out), part.strip(), heading))
+                out.append(_sentence(len(out), part.strip(), heading, paragraph))
     return out
 
 
-def _sentence(index: int, text: str, heading: str) -> Sentence:
+def _sentence(index: int, text: str, heading: str, paragraph: int = 0) -> Sentence:
     toks = danish.tokens(text)
     text_stream, starts = danish.stream(toks)
-    s = Sentence(index, text, toks, heading, stream=text_stream, offsets={o: i for i, o in enumerate(starts)})
+    s = Sentence(index, text, toks, heading, paragraph, stream=text_stream, offsets={o: i for i, o in enumerate(starts)})
     s.clauses = _clauses(s)
     return s
 
@@ -266,8 +272,12 @@ class FactReading:
     label: str
     found: bool = False
     contradicted: bool = False
-    document_named: str | None = None  # the document the letter puts it down to, if any
+    document_named: str | None = None  # the document the letter says it comes from ("D viser, at ...")
+    explains_document: bool = False  # the named document is the one the fact comes from
+    names_itself: bool = False  # the fact's own words name its document ("din energidagbog viser ...")
+    reported: bool = False  # some of its words stand in what a document is said to report ("D viser, at ...")
     evidence: Evidence | None = None
+    at: int = -1  # token position of the fact's main term in its sentence
 
 
 @dataclass
@@ -417,8 +427,10 @@ def citations(text: str, sents: list[Sentence], default_law: str,
         pos = max(pos, at + len(s.text)) if at >= 0 else pos
     basis_markers = lexicon()["basis_markers"]
     for s, off in zip(sents, offsets):
+        named_before = None  # "... jf. retssikkerhedslovens § 66, ... jf. § 67": a bare § keeps the law last named
         for m in _PARA.finditer(s.text):
-            law = _law_near(s.text, m.start(), m.end()) or default_law
+            law = _law_near(s.text, m.start(), m.end()) or named_before or default_law
+            named_before = law
             nums = re.findall(r"\d+(?:\s?[a-h]\b)?", m.group("nums"))
             tok_i = next((i for i, t in enumerate(s.tokens) if t.start >= m.start()), 0)
             negated = s.negated_at(tok_i)
@@ -476,7 +488,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
     heading_acts: dict[str, set[str]] = {}
     for s in sents:
         if s.heading and s.heading not in heading_acts:
-            hs = _sentence(-1, s.heading, "")
+            hs = _heading_sentence(s.heading)
             heading_acts[s.heading] = {a.id for a in expect.activities if _groups_match(hs, a.terms) is not None}
     # facts that belong to each activity, for "reasoned on its own"
     fact_terms = {f.id: f.terms for f in expect.facts}
@@ -562,51 +574,114 @@ def _title_terms(title: str) -> tuple[str, ...]:
     """Distinctive words of a document's title, by which a letter names it."""
     generic = {danish.stem(w) for w in "notat fra om til af og i på med den det de en et din dit dine hans hendes "
                "sin sit sine egen eget brev".split()}
-    words = [t for t in danish.tokens(title) if t.low[:1].isalpha() and len(t.low) > 3 and t.stem not in generic]
-    names = tuple(f"{t.stem}*" for t in words if not t.text[:1].isupper() or t.low in ("læge",))
-    return names or tuple(f"{t.stem}*" for t in words)
+    head = re.split(r",|\(| om | til ", title)[0]  # "Notat fra samtalen om, hvad ..." -> "Notat fra samtalen"
+    words = [t for t in danish.tokens(head) if t.low[:1].isalpha() and len(t.stem) >= 4 and t.stem not in generic
+             and (not t.text[:1].isupper() or t.low in ("attest", "læge"))]
+    return tuple(f"{t.stem}*" for t in words)
 
 
 def _fact(sents: list[Sentence], fact, docs: list[Document]) -> FactReading:
+    """Found when a sentence holds every group of the fact's terms. Contradicted only when every
+    such sentence negates the main concept itself ("lægen anbefaler ikke ..."), since facts often
+    carry a negation of their own ("ingen gæld"). The document it is put down to is the one the
+    sentence reports it from: "Ergoterapeutens notat viser, at ...", "Ifølge din læge ..."."""
     out = FactReading(fact.id, fact.label)
     for s in sents:
         i = _groups_match(s, fact.terms)
         if i is None:
             continue
-        if s.negated_at(i) and not out.found:
-            out.contradicted = True
-            out.evidence = out.evidence or _ev(s)
+        if _negates_term(s, fact.terms[0]):
+            if not out.found:
+                out.contradicted, out.evidence = True, out.evidence or _ev(s)
             continue
-        out.found, out.contradicted = True, False
-        out.evidence = _ev(s)
-        window = [x for x in sents if abs(x.index - s.index) <= 1]
-        named = [d.id for d in docs if any(x.any(_doc_terms(d)) for x in window[1:2] + [s])]
-        if named:
-            out.document_named = fact.document if fact.document in named else named[0]
+        out.found, out.contradicted, out.evidence, out.at = True, False, _ev(s), i
+        own = next((d for d in docs if d.id == fact.document), None)
+        attributions = _attributions(s, docs)
+        positions = [j for g in fact.terms for p in g for j in s.find_all(p)]
+        out.reported = any(j > pos for _, pos in attributions for j in positions)
+        if own is not None and any(abs(j - i) <= 3 for p in _doc_terms(own) for j in s.find_all(p)):
+            out.document_named = own.id  # "din energidagbog viser ...", "dagbogen fra samtalen"
+            out.explains_document = out.names_itself = True
+            break
+        source = [(pos, d) for d, pos in attributions if pos < i]
+        if source:
+            out.document_named = max(source)[1]
+            out.explains_document = out.document_named == fact.document
         break
     return out
 
 
+def _attributions(s: Sentence, docs: list[Document]) -> list[tuple[str, int]]:
+    """(document id, position of the reporting verb) for each "D viser/skriver/siger, at ..."
+    and "ifølge D" in a sentence."""
+    lex = lexicon()
+    verbs = sorted(i for p in lex["reporting_verbs"] for i in s.find_all(p))
+    out = []
+    for d in docs:
+        for p in _doc_terms(d):
+            for j in s.find_all(p):
+                after = [v for v in verbs if j < v <= j + 4]
+                if after:
+                    out.append((d.id, after[0]))
+                elif any(j - 2 <= k < j for k in s.find_all("ifølge")):
+                    out.append((d.id, j))
+    return out
+
+
+def _negates_term(s: Sentence, group: tuple[str, ...]) -> bool:
+    """A negation trigger within two words before (or right after) a term of the group."""
+    negs = {i for p in lexicon()["negation"] for i in s.find_all(p)}
+    for p in group:
+        for i in s.find_all(p):
+            if any(i - 2 <= n <= i + 1 and n != i for n in negs):
+                return True
+    return False
+
+
 def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> ArgumentReading:
+    """Stated when the argument's terms stand (in one sentence or two adjacent ones) in words the
+    letter puts in the citizen's mouth; answered when the letter then takes a stand on it."""
     out = ArgumentReading()
     if expect is None or expect.main_argument is None:
         return out
     lex = lexicon()
     terms = expect.main_argument.terms
     for s in sents:
-        if _groups_match(s, terms) is None:
+        pair = [x for x in sents[s.index:s.index + 2] if x.heading == s.heading]
+        if _groups_match(s, terms) is None and not _groups_match_in(pair, terms):
             continue
-        attributed = s.any(lex["attribution"])
-        answer = s.any(lex["answer_markers"])
-        if attributed:
+        if _attributed(sents, s):
             out.restated = True
             out.evidence.append(_ev(s))
+            answer = s.any(lex["answer_markers"])
             if (answer and answer not in ("=men", "=dog")) or _answered_after(sents, s, 3):
                 out.answered = True
-        elif answer and (s.has("vi") or s.has("kommunen")):
+        elif s.any(lex["answer_markers"]) and (s.has("vi") or s.has("kommunen")):
             out.answered = True
             out.evidence.append(_ev(s))
     return out
+
+
+def _groups_match_in(window: list[Sentence], groups) -> bool:
+    """Every group matches somewhere in a run of adjacent sentences."""
+    return len(window) > 1 and all(any(_groups_match(x, (g,)) is not None for x in window) for g in groups)
+
+
+def _attributed(sents: list[Sentence], s: Sentence) -> bool:
+    """The sentence reports the citizen's view: it says so, its section is about her argument,
+    or the sentence before it in the same section said so."""
+    lex = lexicon()
+    if s.any(lex["attribution"]):
+        return True
+    if s.heading and s.heading != s.text and _heading_sentence(s.heading).any(lex["attribution_headings"]):
+        return True
+    prev = sents[s.index - 1] if s.index else None
+    return bool(prev and prev.heading == s.heading and prev.text != prev.heading and prev.any(lex["attribution"]))
+
+
+@lru_cache(maxsize=256)
+def _heading_sentence(heading: str) -> Sentence:
+    return _sentence(-1, heading, "")
 
 
 def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list[Document]) -> HearingReading:
@@ -636,8 +711,8 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
             out.response_stated = True
     if h.response:
         for s in sents:
-            at = _groups_match(s, h.response)
-            if at is None or s.negated_at(at) or not s.any(lex["response_words"]):
+            # reported speech: what she said may well hold a "not" of its own, so no negation test here
+            if _groups_match(s, h.response) is None or not s.any(lex["response_words"]):
                 continue
             out.response_stated = True
             out.evidence.append(_ev(s))
@@ -652,7 +727,7 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
 def _answered_after(sents: list[Sentence], s: Sentence, window: int = 4) -> bool:
     """The sentence, or one of the next `window` sentences that are not headings, takes a stand."""
     lex = lexicon()
-    follow = [s] + [x for x in sents[s.index + 1:] if x.text != x.heading][:window]
+    follow = [s] + [x for x in sents[s.index + 1:] if x.text != x.heading and x.heading == s.heading][:window]
     return any(x.any(lex["answer_markers"]) or x.any(lex["weighing"]) for x in follow)
 
 
@@ -664,10 +739,10 @@ def _help(sents: list[Sentence], h) -> HelpReading:
     for s in sents:
         if _groups_match(s, h.terms) is None:
             continue
-        window = [x for x in sents if s.index <= x.index <= s.index + 1]
+        window = [x for x in sents[s.index:s.index + 3] if x.heading == s.heading]
         decided = h.handling == "afgoer" and any(x.any(lex["decide_help"]) for x in window)
         referred = bool(s.any(lex["refer_help"]))
-        if decided or referred or s.any(["vejled*", "rådgiv*"]):
+        if decided or referred or s.any(["*vejled*", "*rådgiv*"]):
             out.addressed = True
             out.decided = out.decided or decided
             out.referred = out.referred or referred
@@ -678,8 +753,11 @@ def _help(sents: list[Sentence], h) -> HelpReading:
 def _complaint(sents: list[Sentence]) -> ComplaintReading:
     lex = lexicon()
     out = ComplaintReading()
-    in_section = [s for s in sents if s.any(lex["complaint_words"]) or
-                  (s.heading and _sentence(-1, s.heading, "").any(lex["complaint_words"]))]
+    # The klagevejledning: every sentence of a paragraph that speaks of complaining, or under
+    # a heading that does ("Hvis du er uenig", "Klagevejledning").
+    complaint_paragraphs = {s.paragraph for s in sents if s.any(lex["complaint_words"])}
+    in_section = [s for s in sents if s.paragraph in complaint_paragraphs or
+                  (s.heading and _heading_sentence(s.heading).any(lex["complaint_words"]))]
     hear_ctx = ["bemærkning*", "høring*", "partshør*", "kommentere", "svare på"]
     for s in in_section:
         ev = _ev(s)
@@ -722,8 +800,6 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
         if not s.any(hear_ctx):
             for q in quantities(s.tokens):
                 if q.unit_weeks is None:
-                    continue
-                if not (complaint_here or s.any(["frist*", "senest", "inden"])):
                     continue
                 if out.frist_weeks is None or "frist" not in out.evidence:
                     out.frist_weeks = round(q.low * q.unit_weeks, 2)
@@ -768,7 +844,7 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
         for s in sents:
             if s.any(["frist*"]) and not s.any(hear_ctx):
                 qs = [q for q in quantities(s.tokens) if q.unit_weeks is not None]
-                if qs and (s.heading and _sentence(-1, s.heading, "").any(lex["complaint_words"]) or out.present):
+                if qs and (s.heading and _heading_sentence(s.heading).any(lex["complaint_words"]) or out.present):
                     q = qs[0]
                     out.frist_weeks = round(q.low * q.unit_weeks, 2)
                     out.frist_text = " ".join(t.text for t in s.tokens[q.start:q.end])
