@@ -11,6 +11,11 @@ A source is Markdown. Two conventions turn it into cells:
   locked against editing. Voilà never shows code inputs, so the same notebooks
   work as a no-code app.
 
+Every notebook carries ``"sagssim": {"autorun": true}`` in its metadata: the
+``sagssim-autorun`` JupyterLab extension (labextension/) then runs it as soon as it
+is opened and again after a kernel restart, with all code out of sight, and the
+server's save hook (simulator/course_files.py) never writes outputs into it.
+
 The case notebooks (10-14) share one template, ``src/sag.md.tmpl``; ``{sag}`` and
 ``{navn}`` are filled in from CASE_NOTEBOOKS below. Notebooks are written with
 no outputs; the test suite checks that they match their sources.
@@ -38,6 +43,7 @@ CASE_NOTEBOOKS = (
 )
 FENCE = re.compile(r"^```python\n(.*?)^```\n", re.S | re.M)
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+AUTORUN = {"autorun": True}  # read by the sagssim-autorun JupyterLab extension and the save hook
 
 
 def hidden_code_cell(source: str) -> nbformat.NotebookNode:
@@ -71,7 +77,7 @@ def _markdown_cells(text: str) -> list[nbformat.NotebookNode]:
 
 def notebook_from_source(text: str) -> nbformat.NotebookNode:
     nb = new_notebook(cells=cells_from_source(text))
-    nb.metadata = {"kernelspec": KERNEL, "language_info": {"name": "python"}}
+    nb.metadata = {"kernelspec": KERNEL, "language_info": {"name": "python"}, "sagssim": AUTORUN}
     # Stable cell ids, so rebuilding an unchanged source gives an identical file.
     for i, cell in enumerate(nb.cells):
         cell.id = f"c{i:02d}"

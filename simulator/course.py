@@ -3,14 +3,22 @@
 Every statement of law in a module is rendered from `cases/legal-sources.yaml`
 with `legal_box("fvl-19")`, so a change in the law is one edit in the registry.
 The self-check questions live in `course/selfcheck.yaml` (data, not code) and
-are shown with `quiz("01-vejledningspligt")`; each answer has its own feedback.
+are shown with `quiz("01-vejledningspligt")`; each answer has its own feedback, and each
+trainee sees the answers in an order of their own (`answer_order`). `selfcheck_strategy_shares`
+measures how far naive test-taking strategies get without knowing the law.
 """
 
 from __future__ import annotations
 
+import getpass
+import hashlib
+import os
+import random
 import re
-from html import escape
+import statistics
+from html import escape, unescape
 from pathlib import Path
+from typing import Callable
 
 import ipywidgets as w
 import yaml
@@ -58,8 +66,12 @@ def legal_box(*ids: str, title: str = "Reglen") -> None:
 
 # ---------------------------------------------------------------- self-check data
 
+# Feedback follows the quiz's own "Rigtigt." / "Ikke rigtigt.": it must not open with a verdict again.
+_VERDICT_OPENING = re.compile(r"^\W*(rigtigt|korrekt|forkert|nej|ja|præcis|netop)\b", re.IGNORECASE)
+
 
 class Answer(Strict):
+    id: Ident
     text: Text
     correct: bool = False
     feedback: Text
@@ -86,7 +98,8 @@ class SelfCheckError(ValueError):
 
 
 def load_selfcheck(path: Path = SELFCHECK_FILE, library: Library | None = None) -> SelfCheck:
-    """Read and check the self-check file: structure, one or more right answers, known provisions."""
+    """Read and check the self-check file: structure, one or more right answers, unique answer ids,
+    feedback that does not repeat the verdict, known provisions."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         check = SelfCheck.model_validate(data)
@@ -102,6 +115,14 @@ def load_selfcheck(path: Path = SELFCHECK_FILE, library: Library | None = None) 
             where = f"{path}: modules.{mid}.{q.id}"
             if not any(a.correct for a in q.options):
                 problems.append(f"{where}: no option is marked correct")
+            ids = [a.id for a in q.options]
+            for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                problems.append(f"{where}: answer id {dup!r} is used twice")
+            for a in q.options:
+                m = _VERDICT_OPENING.match(a.feedback)
+                if m:
+                    problems.append(f"{where}.{a.id}: feedback opens with the verdict {m.group(1)!r}; "
+                                    "the quiz writes 'Rigtigt.' or 'Ikke rigtigt.' itself")
             for pid in q.legal:
                 if pid not in library.provisions:
                     problems.append(f"{where}: provision {pid!r} is not in the legal registry")
@@ -110,41 +131,75 @@ def load_selfcheck(path: Path = SELFCHECK_FILE, library: Library | None = None) 
     return check
 
 
+# ---------------------------------------------------------------- answer order
+
+
+def trainee_seed() -> str:
+    """Who is taking the self-check: the JupyterHub user, else the operating-system user.
+    Stable across reopening and kernel restarts, so the answers keep their places."""
+    user = os.environ.get("JUPYTERHUB_USER")
+    if not user:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no user name in a bare container
+            user = "kursist"
+    return user
+
+
+def answer_order(seed: str, module_id: str, question: Question) -> list[int]:
+    """The order (indices into question.options) in which this seed sees the answers."""
+    digest = hashlib.sha256(f"{seed}\x1f{module_id}\x1f{question.id}".encode("utf-8")).digest()
+    order = list(range(len(question.options)))
+    random.Random(int.from_bytes(digest[:8], "big")).shuffle(order)
+    return order
+
+
 # ---------------------------------------------------------------- the quiz widget
 
 
 class Quiz:
-    """A module's self-check: one block per question, feedback under each answer clicked."""
+    """A module's self-check: one block per question, the answers in this trainee's order,
+    feedback under each answer clicked. Displaying it shows the widget and nothing else."""
 
-    def __init__(self, module: SelfCheckModule, library: Library):
+    def __init__(self, module_id: str, module: SelfCheckModule, library: Library, seed: str | None = None):
+        self.module_id = module_id
         self.module = module
         self.library = library
-        self.buttons: list[list[w.Button]] = []
+        self.seed = trainee_seed() if seed is None else seed
+        self.order: list[list[int]] = [answer_order(self.seed, module_id, q) for q in module.questions]
+        self.buttons: list[dict[int, w.Button]] = []  # question -> answer index (file order) -> button
         self._feedback: list[w.HTML] = []
         blocks: list[w.Widget] = [w.HTML(STYLE + f"<h3>{escape(module.title)}</h3>"
                                          "<p>Klik på det svar, du mener er rigtigt. Du kan prøve igen, "
                                          "så mange gange du vil. Svarene gemmes ikke.</p>")]
         n = len(module.questions)
         for qi, q in enumerate(module.questions):
-            row = []
-            for ai, a in enumerate(q.options):
-                label = f"{chr(65 + ai)}. {a.text}"
+            row: dict[int, w.Button] = {}
+            for pos, ai in enumerate(self.order[qi]):
+                a = q.options[ai]
+                label = f"{chr(65 + pos)}. {a.text}"
                 b = w.Button(description=label, tooltip=label, layout=w.Layout(width="100%", height="auto"))
                 b.add_class("sagssim-option")
+                b.add_class(f"sagssim-option-{a.id}")
                 b.on_click(lambda _b, qi=qi, ai=ai: self._on_answer(qi, ai))
-                row.append(b)
+                row[ai] = b
             self.buttons.append(row)
             fb = w.HTML()
             self._feedback.append(fb)
-            blocks.append(w.VBox([w.HTML(f"<p><strong>Spørgsmål {qi + 1} af {n}.</strong> {escape(q.text)}</p>"),
-                                  *row, fb]))
+            block = w.VBox([w.HTML(f"<p><strong>Spørgsmål {qi + 1} af {n}.</strong> {escape(q.text)}</p>"),
+                            *(row[ai] for ai in self.order[qi]), fb])
+            block.add_class(f"sagssim-question-{q.id}")
+            blocks.append(block)
         self.widget = w.VBox(blocks, layout=w.Layout(width="100%"))
         self.widget.add_class("sagssim")
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
 
     def _on_answer(self, qi: int, ai: int) -> None:
         q = self.module.questions[qi]
         a = q.options[ai]
-        for bi, b in enumerate(self.buttons[qi]):
+        for bi, b in self.buttons[qi].items():
             b.icon = ("check" if a.correct else "times") if bi == ai else ""
         verdict = "Rigtigt." if a.correct else "Ikke rigtigt."
         body = f"<p><strong>{verdict}</strong> {escape(a.feedback)}</p>"
@@ -153,20 +208,25 @@ class Quiz:
             body += "<p><small>Læs mere: " + escape("; ".join(f"{p.law} {p.paragraph}" for p in laws)) + "</small></p>"
         self._feedback[qi].value = box("feedback" if a.correct else "warning", "", body)
 
-    def answer(self, question: int, option: int) -> str:
-        """Click an answer (headless); returns the feedback shown, as plain text."""
-        self.buttons[question][option].click()
+    def shown(self, question: int) -> list[str]:
+        """The answer ids of a question in the order this trainee sees them."""
+        q = self.module.questions[question]
+        return [q.options[ai].id for ai in self.order[question]]
+
+    def answer(self, question: int, option: int | str) -> str:
+        """Click an answer (headless), by its id or its index in the file; returns the feedback shown."""
+        q = self.module.questions[question]
+        ai = option if isinstance(option, int) else next(i for i, a in enumerate(q.options) if a.id == option)
+        self.buttons[question][ai].click()
         return self.feedback_text(question)
 
     def feedback_text(self, question: int) -> str:
-        import re
-        from html import unescape
-
         return unescape(re.sub(r"<[^>]+>", " ", self._feedback[question].value)).strip()
 
 
-def quiz(module_id: str) -> Quiz | None:
-    """Show the self-check for a module. A broken self-check file shows a message, never a traceback."""
+def quiz(module_id: str, seed: str | None = None) -> Quiz | None:
+    """The self-check for a module, to show as a cell's result (the notebook cell is `quiz("…")`).
+    A broken self-check file shows a message, never a traceback."""
     try:
         library = load_library()
         check = load_selfcheck(library=library)
@@ -178,9 +238,77 @@ def quiz(module_id: str) -> Quiz | None:
     if module is None:
         display(HTML(f'<div style="{_ERROR_STYLE}">Der er ingen selvtest med navnet {escape(module_id)}.</div>'))
         return None
-    q = Quiz(module, library)
-    display(q.widget)
-    return q
+    return Quiz(module_id, module, library, seed=seed)
+
+
+# ---------------------------------------------------------------- can form alone find the right answer?
+
+# What a test-wise trainee looks for (issue 9): absolute or dismissive words that mark a wrong
+# answer, and legal keywords that seem to mark a right one. Matched case-insensitively;
+# a tell-tale word as a whole word, a keyword anywhere (so "klagevejledning" counts twice).
+TELLTALE_WORDS = ("bare", "jo", "altid", "aldrig", "kun")
+LEGAL_KEYWORDS = ("§", "lov", "paragraf", "klage", "partshør", "vejled", "begrund")
+
+
+def _has_telltale(text: str) -> bool:
+    words = set(re.findall(r"[\wæøå]+", text.lower()))
+    return any(t in words for t in TELLTALE_WORDS)
+
+
+def _keyword_hits(text: str) -> int:
+    low = text.lower()
+    return sum(low.count(k) for k in LEGAL_KEYWORDS)
+
+
+def _longest(texts: list[str], candidates: list[int]) -> int:
+    return max(candidates, key=lambda i: len(texts[i]))  # the first shown wins a tie
+
+
+SELFCHECK_STRATEGIES: dict[str, Callable[[list[str], random.Random], int]] = {
+    # each gets the answer texts in the order shown and returns the position it clicks
+    "random": lambda texts, rng: rng.randrange(len(texts)),
+    "first": lambda texts, rng: 0,
+    "longest": lambda texts, rng: _longest(texts, list(range(len(texts)))),
+    "shortest": lambda texts, rng: min(range(len(texts)), key=lambda i: len(texts[i])),
+    "avoid_telltale_then_longest": lambda texts, rng: _longest(
+        texts, [i for i, t in enumerate(texts) if not _has_telltale(t)] or list(range(len(texts)))),
+    "legal_keyword": lambda texts, rng: max(range(len(texts)), key=lambda i: _keyword_hits(texts[i])),
+}
+
+
+def selfcheck_strategy_shares(seeds: int = 200, check: SelfCheck | None = None) -> dict[str, float]:
+    """Share of the maximum self-check score each naive strategy earns, averaged over `seeds`
+    trainees (seed = trainee name "0", "1", …, so each sees the answers in their own order).
+    A strategy sees only what is on screen: the answer texts in the order shown."""
+    check = check or load_selfcheck()
+    questions = [(mid, q) for mid, m in check.modules.items() for q in m.questions]
+    shares: dict[str, float] = {}
+    for name, strategy in SELFCHECK_STRATEGIES.items():
+        total = 0.0
+        for s in range(seeds):
+            rng = random.Random(f"{name}:{s}")
+            right = 0
+            for mid, q in questions:
+                order = answer_order(str(s), mid, q)
+                texts = [q.options[i].text for i in order]
+                right += q.options[order[strategy(texts, rng)]].correct
+            total += right / len(questions)
+        shares[name] = total / seeds
+    return shares
+
+
+def selfcheck_form_figures(check: SelfCheck | None = None) -> dict[str, float]:
+    """How much the answers' form gives away, over all questions: the share where the right answer
+    is the longest, and the median ratio of the right answer's length to the others' mean length."""
+    check = check or load_selfcheck()
+    longest, ratios = 0, []
+    questions = [q for m in check.modules.values() for q in m.questions]
+    for q in questions:
+        right = [len(a.text) for a in q.options if a.correct]
+        others = [len(a.text) for a in q.options if not a.correct]
+        longest += max(right) > max(others)
+        ratios.append(statistics.mean(right) / statistics.mean(others))
+    return {"right_is_longest": longest / len(questions), "median_length_ratio": statistics.median(ratios)}
 
 
 # ---------------------------------------------------------------- checks on course text

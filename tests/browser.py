@@ -10,7 +10,11 @@ browser download cannot work on a closed network).
 
 The page helpers speak JupyterLab 4's DOM: the menu bar, the kernel status, the
 `.jupyter-widgets` output and the sagssim widget classes (`.sagssim`,
-`.sagssim-option`, `.sagssim-box.sagssim-*`, `.sagssim-letter`).
+`.sagssim-option`, `.sagssim-option-<id>`, `.sagssim-box.sagssim-*`, `.sagssim-letter`).
+The server is this environment's JupyterLab with what the project installs into it
+(`python -m simulator.jupyter_install`): the sagssim-autorun extension, the save hook
+and Danish as the default language; `jupyter_lab()` installs them first if they are
+missing or out of date.
 """
 
 from __future__ import annotations
@@ -89,11 +93,17 @@ class LabServer:
     def notebook_url(self, relpath: str) -> str:
         return self.url(f"lab/tree/{relpath}")  # the workspace directory is fresh: nothing to restore
 
-    def api(self, path: str) -> object:
-        req = urllib.request.Request(f"{self.base_url}/api/{path.lstrip('/')}",
+    def api(self, path: str, method: str = "GET") -> object:
+        req = urllib.request.Request(f"{self.base_url}/api/{path.lstrip('/')}", method=method,
                                      headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read().decode("utf-8"))
+            body = resp.read().decode("utf-8")
+        return json.loads(body) if body else None
+
+    def shut_down_kernels(self) -> None:
+        """Stop every kernel, as when the server is stopped overnight: the next open starts afresh."""
+        for kernel in self.api("kernels"):
+            self.api(f"kernels/{kernel['id']}", method="DELETE")
 
     def server_log(self) -> str:
         try:
@@ -112,6 +122,9 @@ def _lab_settings(settings_dir: Path) -> None:
 @contextlib.contextmanager
 def jupyter_lab(root: Path, env: dict[str, str] | None = None) -> Iterator[LabServer]:
     """Run JupyterLab on a free port with `root` as its root directory; always stop it."""
+    from simulator import jupyter_install
+
+    jupyter_install.install()  # a no-op when `make setup` has done it and nothing changed since
     root = Path(root)
     home = root.parent / f".{root.name}-jupyter"
     for sub in ("config", "runtime", "settings", "workspaces"):
@@ -193,11 +206,11 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def case_notebook(case: str, mode: str = "selvstudie") -> dict:
-    """A case notebook as a trainee gets it: one hidden cell that starts the player."""
+    """A case notebook as a trainee gets it: one hidden cell that starts the player, run on open."""
     return {
         "cells": [
             {"cell_type": "markdown", "id": "intro", "metadata": {},
-             "source": [f"# Sagen {case}\n", "\n", "Kør cellen herunder for at starte sagen."]},
+             "source": [f"# Sagen {case}\n", "\n", "Sagen starter af sig selv."]},
             {"cell_type": "code", "id": "start", "execution_count": None, "outputs": [],
              "metadata": {"jupyter": {"source_hidden": True}, "tags": ["sagssim-start"]},
              "source": ["from simulator.ui import start\n", f"start({case!r}, mode={mode!r})"]},
@@ -205,6 +218,7 @@ def case_notebook(case: str, mode: str = "selvstudie") -> dict:
         "metadata": {
             "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
+            "sagssim": {"autorun": True},
         },
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -269,30 +283,12 @@ def wait_kernel_idle(page, lab: LabServer | None = None, timeout: int = TIMEOUT_
 
 
 def menu(page, top: str, item: str) -> None:
-    """Open a main-menu entry by its visible labels, e.g. menu(page, "Run", "Run All Cells")."""
+    """Open a main-menu entry by its visible labels, e.g. menu(page, "Kerne", "Restart Kernel…")
+    (the top labels are Danish, the items as far as the language pack translates them)."""
     page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=top).first.click()
     entry = page.locator(".lm-Menu:visible .lm-Menu-item").filter(
         has=page.locator(".lm-Menu-itemLabel", has_text=item))
     entry.first.click()
-
-
-def run_all_cells(page, started, timeout: int = TIMEOUT_MS) -> int:
-    """Run → Run All Cells, then wait until `started()` says the code ran.
-
-    If nothing has started after a while (a menu click that JupyterLab dropped while
-    still settling its session), the menu is used once more; running the start
-    cell twice is harmless, it shows the same case from the same log. Returns the
-    number of attempts.
-    """
-    deadline = time.monotonic() + timeout / 1000
-    for attempt in (1, 2):
-        menu(page, "Run", "Run All Cells")
-        wait_until = min(deadline, time.monotonic() + (20 if attempt == 1 else timeout / 1000))
-        while time.monotonic() < wait_until:
-            if started():
-                return attempt
-            page.wait_for_timeout(200)
-    raise AssertionError("Run All Cells did not start the notebook's code (tried the menu twice)")
 
 
 def accept_dialog(page, timeout: int = TIMEOUT_MS) -> None:

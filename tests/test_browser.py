@@ -1,11 +1,15 @@
 """The trainee's path in a real browser: JupyterLab 4 in Debian's headless Chromium.
 
 One test plays the Sofie case along its model path as a trainee would: open the
-case notebook, run it, click option buttons, read the feedback, restart the
-kernel half-way and see the case resume at the same step, finish with the letter
-and see the debrief. After every phase the decision log on disk is read with
-`simulator.decision_log` and must hold exactly the choices clicked, in order,
-with an intact hash chain.
+case notebook and, without running anything, see the player (the sagssim-autorun
+extension runs it; no code is visible) in a Danish JupyterLab; click option
+buttons by their option id (`.sagssim-option-<id>`, never by position: the order
+is shuffled per candidate), read the feedback; restart the kernel half-way and see
+the case resume at the same step with no stale or broken widget; save, stop the
+kernel and reopen the page (the next day) and see the same step again, with the
+saved notebook holding no outputs; finish with the letter and see the debrief.
+After every phase the decision log on disk is read with `simulator.decision_log`
+and must hold exactly the choices clicked, in order, with an intact hash chain.
 
 Side products (test-artifacts/, gitignored):
 - case-in-progress.png and debrief.png (screenshots; set SAGSSIM_UPDATE_DOCS_IMG=1
@@ -48,7 +52,6 @@ from browser import (
     course_notebook_for,
     jupyter_lab,
     menu,
-    run_all_cells,
     save_screenshot,
     wait_kernel_idle,
 )
@@ -88,9 +91,10 @@ def test_case_in_browser_logs_choices_and_resumes_after_restart(tmp_path, sofie)
     # the path of (step, option) the model path takes, computed by the engine itself
     walk: list[tuple[ChoiceStep, str]] = []
     for option_id in choices:
-        current = replay(sofie, [{"type": "choice", "step": s.id, "option": o} for s, o in walk]).current
-        step = steps[current]
-        assert isinstance(step, ChoiceStep) and option_id in {o.id for o in step.options}, (current, option_id)
+        res = replay(sofie, [{"type": "choice", "step": s.id, "option": o} for s, o in walk])
+        step = steps[res.current]
+        assert isinstance(step, ChoiceStep) and option_id in {o.id for o in step.options}, (res.current, option_id)
+        OFFERED[step.id] = [o for o in step.options if _available(o, res)]
         walk.append((step, option_id))
     assert len(walk) >= BEFORE_RESTART + 1
     letter_step = steps[replay(sofie, [{"type": "choice", "step": s.id, "option": o} for s, o in walk]).current]
@@ -131,12 +135,18 @@ def test_case_in_browser_logs_choices_and_resumes_after_restart(tmp_path, sofie)
             context.close()
 
 
+OFFERED: dict[str, list] = {}  # step id -> the options on offer there along the walk
+
+
+def _available(option, res) -> bool:
+    """Is the option on offer in this state? (An option may be offered only after, e.g., a document is read.)"""
+    cond = getattr(option, "available_if", None)
+    return cond is None or cond.holds(res.flags, res.state)
+
+
 def _option_button(page, option) -> object:
-    """The button for an option: by its id class if the UI sets one, else by its exact label."""
-    root = page.locator(".jp-Notebook .sagssim")
-    by_id = root.locator(f"button.sagssim-option.sagssim-option-{option.id}")
-    by_label = root.get_by_role("button", name=norm(option.label), exact=True)
-    return by_id.or_(by_label).first
+    """The button for an option, by its id class: positions change from candidate to candidate."""
+    return page.locator(f".jp-Notebook .sagssim button.sagssim-option.sagssim-option-{option.id}")
 
 
 def _box(root, kind: str, text: str):
@@ -148,12 +158,15 @@ def _expect_step(page, step: ChoiceStep) -> None:
     """The step's heading and exactly its option buttons are on screen."""
     from playwright.sync_api import expect
 
+    offered = OFFERED.get(step.id, list(step.options))
     root = page.locator(".jp-Notebook .sagssim")
     expect(root.locator("h3", has_text=step.title).first).to_be_visible()
-    buttons = root.locator("button.sagssim-option")
-    expect(buttons).to_have_count(len(step.options))
-    shown = [norm(t) for t in buttons.all_inner_texts()]
-    assert shown == [norm(o.label) for o in step.options]
+    expect(root.locator("button.sagssim-option")).to_have_count(len(offered))
+    for option in offered:  # each option once, wherever the shuffle put it
+        button = _option_button(page, option)
+        expect(button).to_have_count(1)
+        expect(button).to_be_visible()
+        assert norm(option.label) in norm(button.inner_text())
 
 
 def _timed_click(page, button, old_labels: list[str], chosen: str, next_heading: str,
@@ -192,19 +205,17 @@ def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> Non
 
     steps_after = [s.title for s, _ in walk[1:]] + [letter_step.title]
 
-    # open the notebook and run it, as a trainee does
+    # open the notebook and do nothing else: the player comes up by itself, with no code on screen
     t0 = time.perf_counter()
     page.goto(lab.notebook_url(nb_name))
     page.locator(".jp-Notebook").first.wait_for(state="visible")
-    wait_kernel_idle(page, lab)
-    timings["open_notebook_ms"] = round((time.perf_counter() - t0) * 1000)
-    t0 = time.perf_counter()
-    runner = page.locator(".jp-Notebook .sagssim")
-    timings["run_all_attempts"] = run_all_cells(page, lambda: log_path.exists() or runner.count() > 0)
     first = walk[0][0]
     _expect_step(page, first)
-    timings["first_render_ms"] = round((time.perf_counter() - t0) * 1000)
+    timings["open_to_player_ms"] = round((time.perf_counter() - t0) * 1000)
     assert logged_choices(log_path, case) == []  # the log exists (start event) and holds no choice yet
+    _expect_no_code(page)
+    _expect_danish(page)
+    wait_kernel_idle(page, lab)
 
     # three (or more) choices, each with its feedback
     for i in range(BEFORE_RESTART):
@@ -222,22 +233,42 @@ def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> Non
         DOCS_IMG.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ARTIFACTS / "case-in-progress.png", DOCS_IMG)
 
-    # restart the kernel: the case resumes at the same step, the log is untouched.
-    # The old view is marked first, so only a view built by the new kernel can pass the checks.
+    # restart the kernel (plain restart, no "run all"): the old buttons go at once, the case comes back
+    # by itself at the same step, the log is untouched. The old view is marked first, so only a view
+    # built by the new kernel can pass the checks.
     page.evaluate("() => document.querySelectorAll('.sagssim').forEach(e => e.dataset.oldKernel = '1')")
     t0 = time.perf_counter()
-    menu(page, "Kernel", "Restart Kernel and Run All Cells")
+    menu(page, "Kerne", "Restart Kernel…")
     accept_dialog(page)
     resumed_step = walk[BEFORE_RESTART][0]
     last_label = next(o.label for o in walk[BEFORE_RESTART - 1][0].options if o.id == chosen[-1])
     expect(page.locator(".jp-Notebook .sagssim[data-old-kernel]")).to_have_count(0)
-    root = page.locator(".jp-Notebook .sagssim")
-    expect(root).to_have_count(1)
-    expect(_box(root, "outcome", last_label)).to_be_visible()
-    _expect_step(page, resumed_step)
+    _expect_resumed(page, last_label, resumed_step)
     timings["restart_resume_ms"] = round((time.perf_counter() - t0) * 1000)
     assert logged_choices(log_path, case) == chosen
     wait_kernel_idle(page, lab)
+
+    # save, stop the kernel (the server overnight) and reopen: the saved file has no outputs or widget
+    # state, and the reopened page shows the same step, never "model not found"
+    page.keyboard.press("Control+s")
+    saved = lab.root / nb_name
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and page.locator(".jp-mod-dirty").count():
+        page.wait_for_timeout(200)
+    nb = json.loads(saved.read_text(encoding="utf-8"))
+    assert nb["metadata"].get("sagssim", {}).get("autorun") is not False
+    assert "widgets" not in nb["metadata"]
+    assert all(c.get("outputs", []) == [] for c in nb["cells"] if c["cell_type"] == "code")
+    lab.shut_down_kernels()
+    t0 = time.perf_counter()
+    page.reload()
+    page.locator(".jp-Notebook").first.wait_for(state="visible")
+    _expect_resumed(page, last_label, resumed_step)
+    timings["reopen_resume_ms"] = round((time.perf_counter() - t0) * 1000)
+    _expect_no_code(page)
+    assert logged_choices(log_path, case) == chosen
+    wait_kernel_idle(page, lab)
+    root = page.locator(".jp-Notebook .sagssim")
 
     # the rest of the model path, then the letter and the debrief
     for i in range(BEFORE_RESTART, len(walk)):
@@ -272,6 +303,45 @@ def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> Non
     save_screenshot(page, "debrief.png", page.locator(".jp-NotebookPanel").first)
 
 
+def _expect_no_code(page) -> None:
+    """No code input, prompt or source text of the notebook's code cells is on screen."""
+    from playwright.sync_api import expect
+
+    notebook = page.locator(".jp-Notebook").first
+    expect(notebook.locator(".jp-CodeCell .jp-Cell-inputWrapper:visible")).to_have_count(0)
+    expect(notebook.locator(".jp-InputPrompt:visible, .jp-OutputPrompt:visible").filter(
+        has_text="[")).to_have_count(0)
+    text = notebook.inner_text()
+    for code in ("import ", "start(\"", "case_intro("):
+        assert code not in text, f"code on screen: {code!r}"
+
+
+def _expect_resumed(page, last_label: str, step: ChoiceStep) -> None:
+    """One live player at `step`, the last choice's outcome above it, and no broken widget anywhere."""
+    from playwright.sync_api import expect
+
+    root = page.locator(".jp-Notebook .sagssim")
+    expect(root).to_have_count(1)
+    expect(_box(root, "outcome", last_label)).to_be_visible()
+    _expect_step(page, step)
+    notebook = page.locator(".jp-Notebook").first
+    for broken in ("Error displaying widget", "model not found", "Fejl ved visning"):
+        expect(notebook.get_by_text(broken)).to_have_count(0)
+    expect(notebook.locator(".jupyter-widgets-disconnected")).to_have_count(0)
+
+
+def _expect_danish(page) -> None:
+    """JupyterLab speaks Danish: the page language, the main menus, and the language pack's own strings."""
+    from playwright.sync_api import expect
+
+    assert page.evaluate("document.documentElement.lang") == "da-DK"
+    labels = [norm(x) for x in page.locator("#jp-MainMenu .lm-MenuBar-itemLabel").all_inner_texts()]
+    assert {"Fil", "Rediger", "Vis", "Kør", "Kerne", "Indstillinger", "Hjælp"} <= set(labels), labels
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Indstillinger").first.click()
+    expect(page.locator(".lm-Menu:visible .lm-Menu-itemLabel", has_text="Gem Dokumenter Automatisk")).to_be_visible()
+    page.keyboard.press("Escape")
+
+
 def _write_timings(timings: dict, browser_version: str) -> None:
     import jupyterlab
 
@@ -292,3 +362,34 @@ def _write_timings(timings: dict, browser_version: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "browser-timings.json").write_text(json.dumps(timings, indent=2, ensure_ascii=False) + "\n",
                                                      encoding="utf-8")
+
+
+def test_an_exam_notebook_opens_ready(tmp_path, sofie):
+    """The exam notebook `sagssim build-course` writes (metadata `"sagssim": {"case": ...}`), opened as a
+    candidate opens it: the eksamen player is there without running anything, and no code is shown."""
+    import nbformat
+
+    from grading.course import assignment_notebook, public_case_yaml
+    from playwright.sync_api import expect
+
+    lab_root, log_dir = tmp_path / "lab", tmp_path / "logs"
+    lab_root.mkdir()
+    log_dir.mkdir()
+    nb = assignment_notebook(sofie, load_library(), tmp_path / "keys" / f"{CASE}.yaml")
+    nbformat.write(nb, lab_root / f"{CASE}.ipynb")
+    (lab_root / f"{CASE}.case.yaml").write_text(public_case_yaml(sofie), encoding="utf-8")
+    first = next(s for s in sofie.steps if s.id == sofie.start)
+    with jupyter_lab(lab_root, env={"SAGSSIM_LOG_DIR": str(log_dir)}) as lab, chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(TIMEOUT_MS)
+        try:
+            page.goto(lab.notebook_url(f"{CASE}.ipynb"))
+            root = page.locator(".jp-Notebook .sagssim")
+            expect(root.locator("h3", has_text=first.title).first).to_be_visible()
+            for option in first.options:
+                expect(_option_button(page, option)).to_be_visible()
+            _expect_no_code(page)
+            assert logged_choices(default_log_path(log_dir, sofie.id), sofie) == []
+        except Exception:
+            save_screenshot(page, "failure-exam.png")
+            raise

@@ -59,6 +59,16 @@ def test_no_outputs_and_code_hidden(path):
         assert "hide-input" in cell.metadata.get("tags", [])
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_notebook_runs_itself_when_opened(path):
+    """The metadata the sagssim-autorun extension and the save hook look for."""
+    from simulator.course_files import wants_autorun
+
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata.get("sagssim") == {"autorun": True}
+    assert wants_autorun(nb.metadata)
+
+
 @pytest.mark.parametrize("path", TRAINEE_NOTEBOOKS, ids=ids(TRAINEE_NOTEBOOKS))
 def test_no_code_visible_to_trainees(path):
     text = markdown(path)
@@ -85,9 +95,13 @@ def test_modules_render_law_from_the_registry_and_have_a_selfcheck(module):
     assert "Kilde:" in markdown(COURSE / f"{module}.ipynb")  # examples cite their report
 
 
-def test_selfcheck_file_is_valid_and_in_own_words(library):
+def test_selfcheck_file_is_valid(library):
     check = load_selfcheck(library=library)
     assert set(MODULES) <= set(check.modules)
+
+
+def test_selfcheck_file_is_in_own_words(library):
+    check = load_selfcheck(library=library)
     text = []
     for module in check.modules.values():
         for q in module.questions:

@@ -42,14 +42,16 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_the_course_command_serves_the_start_page():
-    """`make course` as the README gives it: JupyterLab comes up on the course (also as root)."""
+def test_the_course_command_serves_the_start_page(tmp_path):
+    """`make course` as the README gives it: JupyterLab comes up on the course's start page (also as
+    root), serving the trainee's working copy (KURSUS, here a temporary folder), not course/."""
     import json
     import os
     import signal
     import socket
     import subprocess
     import time
+    import urllib.error
     import urllib.request
 
     with socket.socket() as s:
@@ -57,10 +59,11 @@ def test_the_course_command_serves_the_start_page():
         port = s.getsockname()[1]
     token = "sagssim-test"
     env = {**os.environ, "JUPYTER_TOKEN": token, "BROWSER": "true"}
-    proc = subprocess.Popen(["make", "-s", "course", f"PORT={port}"], cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    kursus = tmp_path / "mit-kursus"
+    proc = subprocess.Popen(["make", "-s", "course", f"PORT={port}", f"KURSUS={kursus}"], cwd=ROOT, env=env,
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        url = f"http://127.0.0.1:{port}/api/contents/course/00-start.ipynb?content=0&token={token}"
+        url = f"http://127.0.0.1:{port}/api/contents/00-start.ipynb?content=0&token={token}"
         deadline, info = time.monotonic() + 90, None
         while time.monotonic() < deadline and proc.poll() is None:
             try:
@@ -70,7 +73,20 @@ def test_the_course_command_serves_the_start_page():
             except OSError:
                 time.sleep(0.5)
         assert info is not None, f"JupyterLab did not come up:\n{proc.stdout.read() if proc.poll() is not None else ''}"
-        assert info["type"] == "notebook" and info["path"] == "course/00-start.ipynb"
+        assert info["type"] == "notebook" and info["path"] == "00-start.ipynb"
+        assert (kursus / "00-start.ipynb").read_bytes() == (ROOT / "course" / "00-start.ipynb").read_bytes()
+        assert not list(kursus.glob("9*.ipynb"))  # the instructor notebooks stay in course/
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        try:  # the address `make course` prints and opens lands on the start page
+            urllib.request.build_opener(NoRedirect).open(f"http://127.0.0.1:{port}/?token={token}", timeout=10)
+            location = None
+        except urllib.error.HTTPError as exc:
+            location = exc.headers.get("Location", "")
+        assert location and "/lab/tree/00-start.ipynb" in location, location
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
