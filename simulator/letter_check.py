@@ -256,8 +256,11 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
         col.ok("bg-hovedargument", arg.answered and arg.restated, _ev(arg.evidence[0] if arg.evidence else None),
                earned=earned, partial=arg.restated and not arg.answered, forventet=exp.main_argument.label)
     acts = {a.id: a for a in reading.activities}
+    shared = [a for a in exp.activities if a.scope and a.scope.shared and a.outcome in ("bevilget", "delvis")]
+    if shared:
+        _shared_scope(col, reading, shared, acts)
     for a in exp.activities:
-        if a.scope is None or a.outcome not in ("bevilget", "delvis"):
+        if a.scope is None or a.scope.shared or a.outcome not in ("bevilget", "delvis"):
             continue
         got = acts[a.id]
         if got.hours is None:
@@ -272,6 +275,26 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
             col.ok(f"bg-omfang:{a.id}", True, ev, aktivitet=a.label)
     col.ok("bg-laesbarhed", 0 < lix <= LIX_TARGET, fundet=f"{lix:g}".replace(".", ","))
     col.ok("bg-fagord", not reading.jargon, fundet=", ".join(reading.jargon))
+
+
+def _shared_scope(col: _Collector, reading: LetterReading, shared: list, acts: dict) -> None:
+    """Hours that cover several activities together: the letter may give one total or split it."""
+    label = " og ".join(a.label for a in shared)
+    lo, hi = shared[0].scope.hours
+    given = reading.total_hours
+    ev = _ev(reading.total_evidence)
+    if given is None:
+        parts = [acts[a.id].hours for a in shared if acts[a.id].hours is not None]
+        if parts:
+            given = (sum(p[0] for p in parts), sum(p[1] for p in parts))
+            ev = _ev(next(acts[a.id].scope_evidence for a in shared if acts[a.id].hours is not None))
+    if given is None:
+        col.ok("bg-omfang:i-alt", False, aktivitet=label)
+    elif given[1] < lo or given[0] > hi:
+        col.wrong("bg-omfang:i-alt", ev, aktivitet=label, fundet=_hours(given),
+                  forventet=_hours((lo, hi)) + f" om {shared[0].scope.per}en i alt")
+    else:
+        col.ok("bg-omfang:i-alt", True, ev, aktivitet=label)
 
 
 def _partshoering(col: _Collector, reading: LetterReading, exp: LetterExpectation, flags: list[str],

@@ -227,6 +227,8 @@ class Scope(Strict):
 
     hours: tuple[float, float] = Field(description="Expected hours as a range (low, high); a single figure is (x, x).")
     per: Literal["uge", "måned", "dag"] = "uge"
+    shared: bool = Field(default=False, description="The hours cover every activity marked shared, together "
+                                                    "(a letter may give one total or split it).")
 
 
 class ExpectedActivity(Strict):

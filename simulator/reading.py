@@ -116,9 +116,10 @@ def normalise(text: str) -> tuple[str, list[str]]:
 
 
 def _is_heading(line: str) -> bool:
+    line = re.sub(r"^\d+[.)]\s+", "", line.strip())  # "3. Rådgivning"
     words = line.split()
-    return 0 < len(words) <= 8 and not re.search(r"[.!?,;]$", line.strip()) and not BULLET.match(line) \
-        and line.strip()[:1].isupper() and ":" not in line.strip()[:-1]
+    return 0 < len(words) <= 8 and not re.search(r"[.!?,;]$", line) and not BULLET.match(line) \
+        and line[:1].isupper() and ":" not in line[:-1]
 
 
 def sentences(text: str) -> list[Sentence]:
@@ -131,7 +132,7 @@ def sentences(text: str) -> list[Sentence]:
             paragraph += 1
             continue
         if _is_heading(line):
-            heading = line.rstrip(":")
+            heading = re.sub(r"^\d+[.)]\s+", "", line).rstrip(":")
             paragraph += 1
             out.append(_sentence(len(out), line, heading, paragraph))
             continue
@@ -330,6 +331,8 @@ class ComplaintReading:
 @dataclass
 class LetterReading:
     activities: list[ActivityReading]
+    total_hours: tuple[float, float] | None  # hours the letter gives for the help in all ("i alt 3-4 timer")
+    total_evidence: Evidence | None
     citations: list[Citation]
     facts: list[FactReading]
     considerations: list[FactReading]
@@ -426,10 +429,19 @@ def citations(text: str, sents: list[Sentence], default_law: str,
         offsets.append(at if at >= 0 else pos)
         pos = max(pos, at + len(s.text)) if at >= 0 else pos
     basis_markers = lexicon()["basis_markers"]
+    laws_named: list[str] = []  # every law the letter has named so far, most recent last
     for s, off in zip(sents, offsets):
         named_before = None  # "... jf. retssikkerhedslovens § 66, ... jf. § 67": a bare § keeps the law last named
         for m in _PARA.finditer(s.text):
-            law = _law_near(s.text, m.start(), m.end()) or named_before or default_law
+            explicit = _law_near(s.text, m.start(), m.end())
+            law = explicit or named_before or default_law
+            if explicit is None and named_before is None:
+                # a bare "§ 82" that the case's own law lacks, read in the law the letter last named that has it
+                num0 = re.findall(r"\d+(?:\s?[a-h]\b)?", m.group("nums"))[0].replace(" ", "").lower()
+                if (law, num0) not in index:
+                    law = next((x for x in reversed(laws_named) if (x, num0) in index), law)
+            if explicit:
+                laws_named.append(explicit)
             named_before = law
             nums = re.findall(r"\d+(?:\s?[a-h]\b)?", m.group("nums"))
             tok_i = next((i for i, t in enumerate(s.tokens) if t.start >= m.start()), 0)
@@ -454,6 +466,7 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
     index = provision_index(provisions)
     cites = citations(text, sents, expect.law if expect else "sel", index)
     activities = _activities(sents, expect, cites) if expect else []
+    total, total_ev = _total_hours(sents, expect)
     facts = [_fact(sents, f, docs) for f in expect.facts] if expect else []
     considerations = [_fact(sents, f, docs) for f in expect.considerations] if expect else []
     weighing = next((_ev(s) for s in sents if s.any(lex["weighing"])), None)
@@ -466,7 +479,7 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
     access = next((_ev(s) for s in sents if s.any(lex["access"])), None)
     jargon = sorted({m.group() for pat in lex["jargon"] for m in re.finditer(pat, text)})
     words = sum(1 for s in sents for t in s.tokens if t.low[:1].isalpha())
-    return LetterReading(activities, cites, facts, considerations, weighing, boiler, argument, hearing, helps,
+    return LetterReading(activities, total, total_ev, cites, facts, considerations, weighing, boiler, argument, hearing, helps,
                          complaint, contact, access, jargon, words, len(sents), notes)
 
 
@@ -492,6 +505,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             heading_acts[s.heading] = {a.id for a in expect.activities if _groups_match(hs, a.terms) is not None}
     # facts that belong to each activity, for "reasoned on its own"
     fact_terms = {f.id: f.terms for f in expect.facts}
+    decided_sections: set[tuple[str, str]] = set()
     for s in sents:
         named = {a.id: i for a in expect.activities if (i := _groups_match(s, a.terms)) is not None}
         own_heading = heading_acts.get(s.heading, set()) if s.heading != s.text else set()
@@ -517,8 +531,12 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             if i is not None:
                 v = next((v for a, b, v in inherited if a <= i < b and v), None)
                 verdict_of[aid] = v or sentence_verdict
-            else:
+            elif (s.heading, aid) not in decided_sections:
+                # a section's decision is its first verdict; later sentences there speak of other
+                # things ("hjælp til at komme afsted får du under punkt 1")
                 verdict_of[aid] = sentence_verdict
+            if verdict_of.get(aid):
+                decided_sections.add((s.heading, aid))
         same_verdict = {}
         for aid, v in verdict_of.items():
             if v:
@@ -565,6 +583,24 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
     return list(acts.values())
 
 
+def _total_hours(sents: list[Sentence], expect: LetterExpectation | None) -> tuple[tuple[float, float] | None,
+                                                                                   Evidence | None]:
+    """Hours stated for the help in all: "i alt 3-4 timer", "samlet 3 timer", hours in a section about
+    the scope (Omfang), or "du får 3 til 4 timer om ugen" naming no single activity."""
+    lex = lexicon()
+    acts = expect.activities if expect else ()
+    for s in sents:
+        hours = [q for q in quantities(s.tokens) if q.unit_weeks is None]
+        if not hours:
+            continue
+        total_word = s.any(["i alt", "samlet", "tilsammen", "alt i alt"]) or "omfang" in s.heading.lower()
+        names_one = sum(_groups_match(s, a.terms) is not None for a in acts) == 1
+        granted = _verdict(s, 0, len(s.tokens)) == "grant" and any(s.any(ps) for ps in lex["per"].values())
+        if total_word or (granted and not names_one):
+            return (hours[0].low, hours[0].high), _ev(s)
+    return None, None
+
+
 def _doc_terms(doc: Document) -> tuple[str, ...]:
     return tuple(doc.aliases) or _title_terms(doc.title)
 
@@ -590,7 +626,7 @@ def _fact(sents: list[Sentence], fact, docs: list[Document]) -> FactReading:
         i = _groups_match(s, fact.terms)
         if i is None:
             continue
-        if _negates_term(s, fact.terms[0]):
+        if not _has_negation(fact.label) and _negates_term(s, fact.terms[0]):
             if not out.found:
                 out.contradicted, out.evidence = True, out.evidence or _ev(s)
             continue
@@ -626,6 +662,12 @@ def _attributions(s: Sentence, docs: list[Document]) -> list[tuple[str, int]]:
                 elif any(j - 2 <= k < j for k in s.find_all("ifølge")):
                     out.append((d.id, j))
     return out
+
+
+def _has_negation(text: str) -> bool:
+    """A fact stated with a "not" of its own ("§ 82 kan ikke bruges") cannot be told from its denial by
+    a trigger word, so it is never read as contradicted."""
+    return _heading_sentence(text).any(lexicon()["negation"]) is not None
 
 
 def _negates_term(s: Sentence, group: tuple[str, ...]) -> bool:
@@ -819,9 +861,8 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
         written = s.any(lex["written_form"])
         if written:
             wi = s.find(written) or 0
-            req = s.any(lex["requirement"])
-            if req and not s.negated_at(wi) and not s.any(lex["oral_form"]) and not s.has("behøver ikke") \
-                    and (s.find(req) or 0) < wi + 3:
+            reqs = [i for p in lex["requirement"] for i in s.find_all(p) if wi - 5 <= i < wi]
+            if reqs and not s.negated_at(wi) and not s.any(lex["oral_form"]) and not s.has("behøver ikke"):
                 out.form_restricted = True
                 out.evidence["form-krav"] = ev
         oral = s.any(lex["oral_form"])
