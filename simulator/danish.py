@@ -78,6 +78,10 @@ class Phrase:
         return None
 
 
+def _gap(want: str) -> int:
+    return int(want) if want.isdigit() else 2
+
+
 def _part_matches(want: str, how: str, tok: Token) -> bool:
     if how == "prefix":
         return tok.low.startswith(want)
@@ -95,7 +99,9 @@ def phrase(text: str) -> Phrase:
     parts: list[tuple[str, str]] = []
     for raw in text.split():
         low = raw.lower()
-        if low.startswith("=") and len(low) > 1:
+        if low.startswith("~"):
+            parts.append((low[1:] or "2", "gap"))  # "skal ~2 have": up to two words between
+        elif low.startswith("=") and len(low) > 1:
             parts.append((low[1:], "exact"))
         elif low.startswith("*") and low.endswith("*") and len(low) > 2:
             parts.append((low[1:-1], "infix"))
@@ -109,8 +115,13 @@ def phrase(text: str) -> Phrase:
 
 
 def contains(toks: list[Token], text: str) -> bool:
-    p = phrase(text)
-    return bool(p.parts) and p.find(toks) is not None
+    rx = phrases_regex((text,))
+    return rx is not None and rx.search(stream(toks)[0]) is not None
+
+
+def starts_with(toks: list[Token], text: str) -> bool:
+    rx = phrases_regex((text,))
+    return rx is not None and rx.match(stream(toks)[0]) is not None
 
 
 # ---------------------------------------------------------------- many phrases at once
@@ -127,6 +138,7 @@ def _part_regex(want: str, how: str) -> str:
         "suffix": rf" [^ /]*{w}/[^ ]*",
         "infix": rf" [^ /]*{w}[^ /]*/[^ ]*",
         "exact": rf" {w}/[^ ]*",
+        "gap": rf"(?: [^ ]+){{0,{_gap(want)}}}",
     }.get(how, rf" (?:{w}/[^ ]*|[^ /]*/{w}(?= |$))")
 
 

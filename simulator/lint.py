@@ -122,12 +122,9 @@ def form_figures(case: Case) -> dict[str, float]:
 
 def opening_verdict(feedback: str) -> str | None:
     toks = danish.tokens(feedback)[:4]
-    found = []
-    for verdict, phrases in cues()["verdicts"].items():
-        for text in phrases:
-            p = danish.phrase(text)
-            if p.parts and p.match_at(toks, 0):
-                found.append((len(p.parts), verdict))
+    found = [(len(danish.phrase(text).parts), verdict)
+             for verdict, phrases in cues()["verdicts"].items() for text in phrases
+             if danish.starts_with(toks, text)]
     return max(found)[1] if found else None
 
 

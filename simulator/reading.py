@@ -91,6 +91,7 @@ class Sentence:
         return next((c for c in self.clauses if c[0] <= i < c[1]), (0, len(self.tokens), False))
 
 
+TERSE = re.compile(r"^([^:]{1,90}):\s*(ja|nej)\b", re.IGNORECASE)
 BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 # A sentence ends at . ! ? followed by space and a capital, a digit or a bullet, or at the end.
 SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"“»(-])")
@@ -245,8 +246,9 @@ class Evidence:
 class ActivityReading:
     id: str
     label: str
-    outcome: str | None  # bevilget / afslag / delvis / uklart / None (not decided)
+    outcome: str | None  # bevilget / afslag / delvis / None (not decided)
     verdicts: list[tuple[str, Evidence]] = field(default_factory=list)
+    strength: list[int] = field(default_factory=list)  # per verdict: 2 named in its clause, 1 in the sentence, 0 by heading
     reasoned_alone: bool = False  # a reason given for this activity on its own
     lumped: bool = False  # refused only together with other activities
     hours: tuple[float, float] | None = None
@@ -483,13 +485,15 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
                          complaint, contact, access, jargon, words, len(sents), notes)
 
 
-def _verdict(s: Sentence, start: int, end: int) -> str | None:
-    """grant/refuse stated in tokens[start:end] (a clause), negation applied."""
+def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) -> str | None:
+    """grant/refuse stated in tokens[start:end] (a clause), negation applied. A giving verb counts
+    with a word for help, or with the activity itself as its object (`object_at`): "du får ikke
+    faste besøg"."""
     lex = lexicon()
     if s.in_span(lex["refuse"], start, end):
         return "refuse"  # "afslag", even "vi kan ikke give dig andet end afslag"
-    if s.in_span(lex["grant"], start, end) or (s.in_span(lex["give"], start, end)
-                                               and s.in_span(lex["help_nouns"], start, end)):
+    has_object = s.in_span(lex["help_nouns"], start, end) or (object_at is not None and start <= object_at < end)
+    if s.in_span(lex["grant"], start, end) or (s.in_span(lex["give"], start, end) and has_object):
         return "refuse" if s.in_span(lex["negation"], start, end) else "grant"
     return None
 
@@ -514,6 +518,16 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             acts[aid].mentioned = True
         if not in_scope:
             continue
+        # "Betaling for din psykoterapeut: Nej." -- the terse verdict of a summary list
+        terse = TERSE.match(s.text)
+        if terse and named:
+            v = "grant" if terse.group(2).lower() == "ja" else "refuse"
+            cut = len(danish.tokens(terse.group(1)))
+            for aid, i in named.items():
+                if i < cut:
+                    acts[aid].verdicts.append((v, _ev(s)))
+                    acts[aid].strength.append(2)
+            continue
         # verdict per activity: in the clause that names it, else the nearest clause with a verdict
         clause_verdicts = [(a, b, _verdict(s, a, b)) for a, b, _ in s.clauses]
         last = None
@@ -526,12 +540,16 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
                 last = v
         sentence_verdict = next((v for _, _, v in inherited if v), None)
         verdict_of: dict[str, str] = {}
+        strength: dict[str, int] = {}
         for aid in in_scope:
             i = named.get(aid)
             if i is not None:
-                v = next((v for a, b, v in inherited if a <= i < b and v), None)
-                verdict_of[aid] = v or sentence_verdict
+                a_b = next(((a, b) for a, b, _ in s.clauses if a <= i < b), None)
+                own = _verdict(s, a_b[0], a_b[1], i) if a_b else None
+                v = own or next((v for a, b, v in inherited if a <= i < b and v), None)
+                verdict_of[aid], strength[aid] = (v, 2) if v else (sentence_verdict, 1)
             elif (s.heading, aid) not in decided_sections:
+                strength[aid] = 0
                 # a section's decision is its first verdict; later sentences there speak of other
                 # things ("hjælp til at komme afsted får du under punkt 1")
                 verdict_of[aid] = sentence_verdict
@@ -541,6 +559,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
         for aid, v in verdict_of.items():
             if v:
                 acts[aid].verdicts.append((v, _ev(s)))
+                acts[aid].strength.append(strength[aid])
                 same_verdict.setdefault(v, []).append(aid)
         reason = bool(s.any(lex["reason_markers"])) or any(
             _groups_match(s, fact_terms[f]) is not None for a in expect.activities if a.id in in_scope for f in a.facts)
@@ -565,7 +584,9 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
     total = next((s for s in sents if (s.has("i alt") or s.has("samlet") or "omfang" in s.heading.lower())
                   and any(q.unit_weeks is None for q in quantities(s.tokens))), None)
     for act in acts.values():
-        kinds = {v for v, _ in act.verdicts}
+        # the outcome is what the letter says where it names the activity most plainly
+        top = max(act.strength, default=0)
+        kinds = {v for (v, _), k in zip(act.verdicts, act.strength) if k == top}
         if not kinds:
             act.outcome = None
         elif kinds == {"grant"}:
@@ -743,13 +764,15 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
         if not (names_doc or explicit):
             continue
         i = s.find(hear_word) or 0
-        if s.negated_at(i) and names_doc:
+        negs = [n for p in lex["negation"] for n in s.find_all(p)]
+        denied = any(i - 3 <= n < i for n in negs)  # "vi har ikke sendt", "du har ikke set", "uden at høre"
+        if denied and names_doc:
             out.claims_not_heard = True
             out.evidence.append(_ev(s))
-        elif not s.negated_at(i):
+        elif not denied:
             out.claims_heard = True
             out.evidence.append(_ev(s))
-        if s.any(lex["response_words"]) and not s.negated_at(i):
+        if s.any(lex["response_words"]) and not denied:
             out.response_stated = True
     if h.response:
         for s in sents:
@@ -763,6 +786,10 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
                 break
     elif out.response_stated:
         out.response_used = True
+    if out.response_stated and not out.response_used:
+        # what the answer meant may stand elsewhere: "vi har lagt vægt på det, du har fortalt"
+        out.response_used = any(x.any(lex["response_refs"]) and (x.any(lex["answer_markers"]) or x.any(lex["weighing"]))
+                                for x in sents)
     return out
 
 
@@ -781,10 +808,15 @@ def _help(sents: list[Sentence], h) -> HelpReading:
     for s in sents:
         if _groups_match(s, h.terms) is None:
             continue
+        # what the kommune does about it: for help it must decide, in this or the next two
+        # sentences; for guidance, in the sentence that names it (a passing mention is not guidance)
         window = [x for x in sents[s.index:s.index + 3] if x.heading == s.heading]
-        decided = h.handling == "afgoer" and any(x.any(lex["decide_help"]) for x in window)
+        decided = any(x.any(lex["decide_help"]) for x in window)
         referred = bool(s.any(lex["refer_help"]))
-        if decided or referred or s.any(["*vejled*", "*rådgiv*"]):
+        # guidance is addressed by any mention in the kommune's own words; help the kommune must
+        # decide needs a decision or a step taken (a passing mention is neither)
+        guided = h.handling == "vejled" and not s.any(lex["attribution"])
+        if decided or referred or guided or s.any(["*vejled*", "*rådgiv*"]):
             out.addressed = True
             out.decided = out.decided or decided
             out.referred = out.referred or referred
