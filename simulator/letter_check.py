@@ -312,10 +312,14 @@ def _partshoering(col: _Collector, reading: LetterReading, exp: LetterExpectatio
         spec = col.specs["ph-svar"]
         earned = spec.points if h.response_used else spec.points / 2 if h.response_stated else 0.0
         col.ok("ph-svar", h.response_used, ev, earned=earned, partial=h.response_stated and not h.response_used)
-    elif h.claims_heard:
+    elif h.claims_heard and not h.claims_not_heard:
         col.wrong("ph-ingen-falsk", ev, dokument=doc)
+        col.ok("ph-aaben", False, dokument=doc)
     else:
+        # On a path without høring the letter cannot undo it; it can say so plainly and give the
+        # citizen the information now, with a chance to comment (the choices already scored the miss).
         col.ok("ph-ingen-falsk", True, ev, dokument=doc)
+        col.ok("ph-aaben", h.claims_not_heard and h.offers_now, ev, dokument=doc)
 
 
 def _klage(col: _Collector, reading: LetterReading) -> None:

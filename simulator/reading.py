@@ -294,6 +294,7 @@ class ArgumentReading:
 class HearingReading:
     claims_heard: bool = False
     claims_not_heard: bool = False
+    offers_now: bool = False  # invites comments now or sends the information with the letter
     response_stated: bool = False
     response_used: bool = False
     evidence: list[Evidence] = field(default_factory=list)
@@ -766,8 +767,12 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
         i = s.find(hear_word) or 0
         negs = [n for p in lex["negation"] for n in s.find_all(p)]
         denied = any(i - 3 <= n < i for n in negs)  # "vi har ikke sendt", "du har ikke set", "uden at høre"
+        invites = s.any(lex["invitation"]) and not s.any(lex["past_hearing"])
         if denied and names_doc:
             out.claims_not_heard = True
+            out.evidence.append(_ev(s))
+        elif invites:
+            out.offers_now = True  # "har du bemærkninger, så ring": a chance to comment now, no claim
             out.evidence.append(_ev(s))
         elif not denied:
             out.claims_heard = True
