@@ -91,6 +91,9 @@ def _part_matches(want: str, how: str, tok: Token) -> bool:
         return want in tok.low
     if how == "exact":
         return tok.low == want
+    if how == "stem+":
+        stem_, start = want.split(":", 1)
+        return tok.stem == stem_ and tok.low.startswith(start)
     return tok.stem == want or tok.low == want
 
 
@@ -110,7 +113,10 @@ def phrase(text: str) -> Phrase:
         elif low.endswith("*") and len(low) > 1:
             parts.append((low[:-1], "prefix"))
         else:
-            parts.extend((t.stem, "stem") for t in tokens(raw))
+            for t in tokens(raw):
+                # Snowball cuts derivations hard ("dagligt" -> "dag"): when a word loses more than an
+                # inflection's worth, its stem must also come with the start of the word itself.
+                parts.append((t.stem, "stem") if len(t.low) - len(t.stem) <= 2 else (f"{t.stem}:{t.low[:-2]}", "stem+"))
     return Phrase(tuple(parts), text)
 
 
@@ -132,14 +138,21 @@ def starts_with(toks: list[Token], text: str) -> bool:
 
 
 def _part_regex(want: str, how: str) -> str:
+    if how == "gap":
+        return rf"(?: [^ ]+){{0,{_gap(want)}}}"
+    if how == "stem+":
+        stem_, start = (re.escape(x) for x in want.split(":", 1))
+        return rf" {start}[^ /]*/{stem_}(?= |$)"
     w = re.escape(want)
-    return {
-        "prefix": rf" {w}[^ /]*/[^ ]*",
-        "suffix": rf" [^ /]*{w}/[^ ]*",
-        "infix": rf" [^ /]*{w}[^ /]*/[^ ]*",
-        "exact": rf" {w}/[^ ]*",
-        "gap": rf"(?: [^ ]+){{0,{_gap(want)}}}",
-    }.get(how, rf" (?:{w}/[^ ]*|[^ /]*/{w}(?= |$))")
+    if how == "prefix":
+        return rf" {w}[^ /]*/[^ ]*"
+    if how == "suffix":
+        return rf" [^ /]*{w}/[^ ]*"
+    if how == "infix":
+        return rf" [^ /]*{w}[^ /]*/[^ ]*"
+    if how == "exact":
+        return rf" {w}/[^ ]*"
+    return rf" (?:{w}/[^ ]*|[^ /]*/{w}(?= |$))"
 
 
 @lru_cache(maxsize=4096)

@@ -268,7 +268,7 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
             continue
         lo, hi = a.scope.hours
         ev = _ev(got.scope_evidence)
-        if got.hours[1] < lo or got.hours[0] > hi:
+        if not _within(got.hours, (lo, hi)):
             col.wrong(f"bg-omfang:{a.id}", ev, aktivitet=a.label, fundet=_hours(got.hours),
                       forventet=_hours((lo, hi)) + f" om {a.scope.per}en")
         else:
@@ -290,7 +290,7 @@ def _shared_scope(col: _Collector, reading: LetterReading, shared: list, acts: d
             ev = _ev(next(acts[a.id].scope_evidence for a in shared if acts[a.id].hours is not None))
     if given is None:
         col.ok("bg-omfang:i-alt", False, aktivitet=label)
-    elif given[1] < lo or given[0] > hi:
+    elif not _within(given, (lo, hi)):
         col.wrong("bg-omfang:i-alt", ev, aktivitet=label, fundet=_hours(given),
                   forventet=_hours((lo, hi)) + f" om {shared[0].scope.per}en i alt")
     else:
@@ -362,6 +362,11 @@ def _klage(col: _Collector, reading: LetterReading) -> None:
 
 def _name(p) -> str:
     return f"{p.law.lower()} {p.paragraph.split(',')[0]}"
+
+
+def _within(given: tuple[float, float], expected: tuple[float, float]) -> bool:
+    """The hours a letter gives must lie within the decided range ("2-4" is wrong when 3-6 was decided)."""
+    return expected[0] <= given[0] and given[1] <= expected[1]
 
 
 def _hours(h: tuple[float, float]) -> str:

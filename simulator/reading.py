@@ -540,6 +540,10 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             if v is not None:
                 last = v
         sentence_verdict = next((v for _, _, v in inherited if v), None)
+        if sentence_verdict is None and s.heading and s.heading != s.text:
+            # under "Det får du" / "Det får du ikke" the list items carry the heading's verdict
+            hs = _heading_sentence(s.heading)
+            sentence_verdict = _verdict(hs, 0, len(hs.tokens))
         verdict_of: dict[str, str] = {}
         strength: dict[str, int] = {}
         for aid in in_scope:
@@ -562,9 +566,13 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
                 acts[aid].verdicts.append((v, _ev(s)))
                 acts[aid].strength.append(strength[aid])
                 same_verdict.setdefault(v, []).append(aid)
-        reason = bool(s.any(lex["reason_markers"])) or any(
+        # reasons given for one activity on its own: a fact of its own, or a plain "fordi/derfor";
+        # not the rules section, nor the klagevejledning
+        about_rules = s.any(lex["complaint_words"]) or _heading_sentence(s.heading).any(["regl*", "regel*", "klag*",
+                                                                                          "uenig*"])
+        reason = bool(s.any(lex["strong_reasons"])) or any(
             _groups_match(s, fact_terms[f]) is not None for a in expect.activities if a.id in in_scope for f in a.facts)
-        if reason and len(in_scope) == 1:
+        if reason and len(in_scope) == 1 and not about_rules:
             acts[next(iter(in_scope))].reasoned_alone = True
         for v, ids in same_verdict.items():
             if v == "refuse" and len(ids) > 1:
