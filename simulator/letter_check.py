@@ -146,6 +146,8 @@ def assess(text: str, step: LetterStep, case: Case, library: Library, flags: Ite
     _partshoering(col, reading, exp, flags, case)
     if exp.complaint:
         _klage(col, reading)
+        if exp.no_suspensive_effect:
+            _suspensive(col, reading)
     items = col.out
     return LetterReport(items, scores(items), r.words, r.lix, r.band, notes, reading,
                         view.model_letter, view.model_note, view.task, view.id)
@@ -320,6 +322,14 @@ def _partshoering(col: _Collector, reading: LetterReading, exp: LetterExpectatio
         # citizen the information now, with a chance to comment (the choices already scored the miss).
         col.ok("ph-ingen-falsk", True, ev, dokument=doc)
         col.ok("ph-aaben", h.claims_not_heard and h.offers_now, ev, dokument=doc)
+
+
+def _suspensive(col: _Collector, reading: LetterReading) -> None:
+    k, e = reading.complaint, reading.complaint.evidence
+    if k.pause_claimed and not k.no_pause_stated:
+        col.wrong("kv-opsaettende", _ev(e.get("opsaettende-fejl")))
+    else:
+        col.ok("kv-opsaettende", k.no_pause_stated, _ev(e.get("opsaettende")))
 
 
 def _klage(col: _Collector, reading: LetterReading) -> None:

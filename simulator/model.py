@@ -293,6 +293,9 @@ class LetterExpectation(Strict):
     allowed_provisions: tuple[Ident, ...] = Field(
         default=(), description="Provisions a letter may also cite (other help, procedure) without it being a wrong basis.")
     complaint: bool = Field(default=True, description="Klagevejledning is required (the citizen does not get full medhold).")
+    no_suspensive_effect: bool = Field(
+        default=False, description="The letter changes or ends help the citizen has: it must say that a complaint "
+                                   "does not pause the decision (RSL § 72, the main rule), and must not promise it does.")
 
 
 class LetterVariant(Strict):

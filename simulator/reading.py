@@ -54,6 +54,7 @@ class Sentence:
     clauses: list[tuple[int, int, bool]] = field(default_factory=list)  # token spans, negated?
     stream: str = ""  # " low/stem low/stem ...": one string to search for many phrases at once
     offsets: dict[int, int] = field(default_factory=dict)  # character offset in stream -> token index
+    where_stem: dict[str, list[int]] = field(default_factory=dict)  # stem -> token positions
     _hits: dict[Any, tuple[int, ...]] = field(default_factory=dict)
 
     def _positions(self, phrases: tuple[str, ...]) -> tuple[int, ...]:
@@ -91,7 +92,8 @@ class Sentence:
         return next((c for c in self.clauses if c[0] <= i < c[1]), (0, len(self.tokens), False))
 
 
-TERSE = re.compile(r"^([^:]{1,90}):\s*(ja|nej)\b", re.IGNORECASE)
+TERSE = re.compile(r"^([^:–]{1,90}?)\s*[:–]\s*(ja|nej|bevilget|bevilges|godkendt|imødekommet|afslag|afslået|ikke "
+                   r"bevilget)\b", re.IGNORECASE)
 BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 # A sentence ends at . ! ? followed by space and a capital, a digit or a bullet, or at the end.
 SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"“»(-])")
@@ -149,7 +151,11 @@ def sentences(text: str) -> list[Sentence]:
 def _sentence(index: int, text: str, heading: str, paragraph: int = 0) -> Sentence:
     toks = danish.tokens(text)
     text_stream, starts = danish.stream(toks)
-    s = Sentence(index, text, toks, heading, paragraph, stream=text_stream, offsets={o: i for i, o in enumerate(starts)})
+    where_stem: dict[str, list[int]] = {}
+    for i, t in enumerate(toks):
+        where_stem.setdefault(t.stem, []).append(i)
+    s = Sentence(index, text, toks, heading, paragraph, stream=text_stream, offsets={o: i for i, o in enumerate(starts)},
+                 where_stem=where_stem)
     s.clauses = _clauses(s)
     return s
 
@@ -327,6 +333,8 @@ class ComplaintReading:
     form_restricted: bool = False
     oral_allowed: bool = False
     restriction: bool = False
+    no_pause_stated: bool = False  # "en klage stopper ikke ændringen" (RSL § 72)
+    pause_claimed: bool = False  # "ændringen venter, til klagen er afgjort": wrong as a rule
     help_named: bool = False
     evidence: dict[str, Evidence] = field(default_factory=dict)
 
@@ -360,14 +368,70 @@ class LetterReading:
 
 
 def _groups_match(s: Sentence, groups: tuple[tuple[str, ...], ...]) -> int | None:
-    """Token index of the first group's match when every group matches in the sentence."""
+    """Token index of the first group's match when every group matches in the sentence. A phrase
+    of several content words also matches when all of them stand in the sentence in another order
+    or with other words between ("kontakt med andre mennesker" for "blandt andre mennesker" does
+    not, "mailen fra Mødestedet" for "Mødestedets mail" does)."""
     first = None
     for group in groups:
         hits = [i for p in group if (i := s.find(p)) is not None]
         if not hits:
+            hits = [i for p in group if (i := _bag_match(s, p)) is not None]
+        if not hits:
             return None
         first = min(hits) if first is None else first
     return first
+
+
+@lru_cache(maxsize=8192)
+def _content_parts(phrase: str) -> tuple[str, ...]:
+    """The content words of a term phrase, as single-word phrases (stop words and gaps dropped)."""
+    words = [w for w in phrase.split() if not w.startswith("~")]
+    content = [w for w in words if danish.stem(w.strip("*=").lower()) not in _STOP]
+    return tuple(content) if len(content) >= 2 else ()
+
+
+LABEL_SHARE = 0.6  # share of a label's content words a sentence must hold to say the same thing
+
+
+@lru_cache(maxsize=4096)
+def _label_stems(label: str) -> frozenset[str]:
+    """Content words of a case author's label, by stem: no names (capitalised inside the label),
+    no stop words, no numbers, nothing shorter than three letters."""
+    toks = danish.tokens(label)
+    return frozenset(t.stem for n, t in enumerate(toks)
+                     if t.low[:1].isalpha() and len(t.stem) >= 3 and t.stem not in _STOP
+                     and not (n > 0 and t.text[:1].isupper()))
+
+
+def _label_match(s: Sentence, label: str) -> int | None:
+    """The sentence says what the label says in its own words: most of the label's content stems
+    are there. Used when none of the author's terms match."""
+    want = _label_stems(label)
+    if len(want) < 3:
+        return None
+    have = [min(s.where_stem[w]) for w in want if w in s.where_stem]
+    return min(have) if len(have) >= LABEL_SHARE * len(want) else None
+
+
+def _item_match(s: Sentence, item) -> int | None:
+    """An expected item (activity, fact, consideration, argument) in a sentence: its terms, or
+    its label's content."""
+    i = _groups_match(s, item.terms)
+    return i if i is not None else _label_match(s, item.label)
+
+
+def _bag_match(s: Sentence, phrase: str) -> int | None:
+    parts = _content_parts(phrase)
+    if not parts:
+        return None
+    found = [s.find(w) for w in parts]
+    return None if any(i is None for i in found) else min(found)
+
+
+_STOP = frozenset(danish.stem(w) for w in (
+    "og i at det en den til er som på de med for af om vi du dig din dit dine han hun hans hendes sin "
+    "sit sine fra ved efter eller men så har have var være kan skal vil der her nu også ikke et".split()))
 
 
 def _ev(s: Sentence) -> Evidence:
@@ -489,14 +553,42 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
 def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) -> str | None:
     """grant/refuse stated in tokens[start:end] (a clause), negation applied. A giving verb counts
     with a word for help, or with the activity itself as its object (`object_at`): "du får ikke
-    faste besøg"."""
+    faste besøg". A clause that reports the application ("du søgte om, at kommunen betaler") or
+    is subordinate ("afslag på, at kommunen betaler ...") decides nothing by its giving verb."""
     lex = lexicon()
     if s.in_span(lex["refuse"], start, end):
         return "refuse"  # "afslag", even "vi kan ikke give dig andet end afslag"
+    if s.in_span(lex["grant"], start, end):
+        return "refuse" if s.in_span(lex["negation"], start, end) else "grant"
+    if s.in_span(lex["reduces"], start, end) and not s.in_span(lex["negation"], start, end):
+        return "reduce"
+    if s.in_span(lex["ends"], start, end) and (object_at is not None or s.in_span(lex["help_nouns"], start, end)):
+        return "grant" if s.in_span(lex["negation"], start, end) else "refuse"  # "støtten stopper ikke"
+    if s.in_span(lex["applied"], start, end) or s.in_span(lex["attribution"], start, end):
+        return None  # the application, or the citizen's own view, is not the decision
+    if start and start < len(s.tokens) and s.tokens[start].low in ("at", "om"):
+        # a subordinate clause is governed by the clause before it: "afslag på, at kommunen betaler",
+        # "det er ikke nødvendigt, at kommunen betaler" decide nothing by "betaler"; "vi har
+        # besluttet, at du får støtte" does
+        head = next(((a, b) for a, b, _ in s.clauses if b == start), (0, start))
+        if any(s.in_span(lex[k], *head) for k in ("refuse", "negation", "applied", "attribution", "reporting_verbs",
+                                                     "perceiving")):
+            return None  # "... så vi, at du ikke får åbnet breve": an observation, not a decision
     has_object = s.in_span(lex["help_nouns"], start, end) or (object_at is not None and start <= object_at < end)
-    if s.in_span(lex["grant"], start, end) or (s.in_span(lex["give"], start, end) and has_object):
+    if s.in_span(lex["give"], start, end) and has_object:
         return "refuse" if s.in_span(lex["negation"], start, end) else "grant"
     return None
+
+
+@lru_cache(maxsize=512)
+def _heading_verdict(heading: str) -> str | None:
+    """A heading like "Det får du ikke" decides for the list under it: a giving verb needs no object there."""
+    lex = lexicon()
+    hs = _heading_sentence(heading)
+    v = _verdict(hs, 0, len(hs.tokens))
+    if v is None and hs.any(lex["give"]):
+        v = "refuse" if hs.any(lex["negation"]) else "grant"
+    return v
 
 
 def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Citation]) -> list[ActivityReading]:
@@ -512,7 +604,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
     fact_terms = {f.id: f.terms for f in expect.facts}
     decided_sections: set[tuple[str, str]] = set()
     for s in sents:
-        named = {a.id: i for a in expect.activities if (i := _groups_match(s, a.terms)) is not None}
+        named = {a.id: i for a in expect.activities if (i := _item_match(s, a)) is not None}
         own_heading = heading_acts.get(s.heading, set()) if s.heading != s.text else set()
         in_scope = set(named) or (own_heading if len(own_heading) == 1 else set())
         for aid in in_scope:
@@ -522,7 +614,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
         # "Betaling for din psykoterapeut: Nej." -- the terse verdict of a summary list
         terse = TERSE.match(s.text)
         if terse and named:
-            v = "grant" if terse.group(2).lower() == "ja" else "refuse"
+            v = "refuse" if terse.group(2).lower() in ("nej", "afslag", "afslået", "ikke bevilget") else "grant"
             cut = len(danish.tokens(terse.group(1)))
             for aid, i in named.items():
                 if i < cut:
@@ -541,9 +633,11 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
                 last = v
         sentence_verdict = next((v for _, _, v in inherited if v), None)
         if sentence_verdict is None and s.heading and s.heading != s.text:
-            # under "Det får du" / "Det får du ikke" the list items carry the heading's verdict
-            hs = _heading_sentence(s.heading)
-            sentence_verdict = _verdict(hs, 0, len(hs.tokens))
+            # under "Det får du" / "Det får du ikke" the list items carry the heading's verdict; a
+            # heading that names one activity speaks only of that one
+            heading_names = heading_acts.get(s.heading, set())
+            if not heading_names or in_scope <= heading_names:
+                sentence_verdict = _heading_verdict(s.heading)
         verdict_of: dict[str, str] = {}
         strength: dict[str, int] = {}
         for aid in in_scope:
@@ -603,7 +697,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
         elif kinds == {"refuse"}:
             act.outcome = "afslag"
         else:
-            act.outcome = "delvis"
+            act.outcome = "delvis"  # both, or a cut
         if act.lumped and act.reasoned_alone:
             act.lumped = False
         if act.outcome in ("bevilget", "delvis") and act.hours is None and total is not None:
@@ -641,8 +735,10 @@ def _title_terms(title: str) -> tuple[str, ...]:
     generic = {danish.stem(w) for w in "notat fra om til af og i på med den det de en et din dit dine hans hendes "
                "sin sit sine egen eget brev".split()}
     head = re.split(r",|\(| om | til ", title)[0]  # "Notat fra samtalen om, hvad ..." -> "Notat fra samtalen"
-    words = [t for t in danish.tokens(head) if t.low[:1].isalpha() and len(t.stem) >= 4 and t.stem not in generic
-             and (not t.text[:1].isupper() or t.low in ("attest", "læge"))]
+    toks = danish.tokens(head)
+    # capitals after the first word are names ("Sofies", "Mødestedet" stays: it is what letters say)
+    words = [t for n, t in enumerate(toks) if t.low[:1].isalpha() and len(t.stem) >= 4 and t.stem not in generic
+             and (n == 0 or not t.text[:1].isupper() or not t.low.endswith("s"))]
     return tuple(f"{t.stem}*" for t in words)
 
 
@@ -653,7 +749,7 @@ def _fact(sents: list[Sentence], fact, docs: list[Document]) -> FactReading:
     sentence reports it from: "Ergoterapeutens notat viser, at ...", "Ifølge din læge ..."."""
     out = FactReading(fact.id, fact.label)
     for s in sents:
-        i = _groups_match(s, fact.terms)
+        i = _item_match(s, fact)
         if i is None:
             continue
         if not _has_negation(fact.label) and _negates_term(s, fact.terms[0]):
@@ -717,10 +813,10 @@ def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> Argume
     if expect is None or expect.main_argument is None:
         return out
     lex = lexicon()
-    terms = expect.main_argument.terms
+    arg = expect.main_argument
     for s in sents:
         pair = [x for x in sents[s.index:s.index + 2] if x.heading == s.heading]
-        if _groups_match(s, terms) is None and not _groups_match_in(pair, terms):
+        if _item_match(s, arg) is None and not _groups_match_in(pair, arg.terms):
             continue
         if _attributed(sents, s):
             out.restated = True
@@ -807,10 +903,12 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
 
 
 def _answered_after(sents: list[Sentence], s: Sentence, window: int = 4) -> bool:
-    """The sentence, or one of the next `window` sentences that are not headings, takes a stand."""
+    """The sentence, or one of the next `window` sentences that are not headings, takes a stand;
+    in the sentences after it, giving a reason ("fordi det er dit behov") is taking a stand too."""
     lex = lexicon()
-    follow = [s] + [x for x in sents[s.index + 1:] if x.text != x.heading and x.heading == s.heading][:window]
-    return any(x.any(lex["answer_markers"]) or x.any(lex["weighing"]) for x in follow)
+    follow = [x for x in sents[s.index + 1:] if x.text != x.heading and x.heading == s.heading][:window]
+    return any(x.any(lex["answer_markers"]) or x.any(lex["weighing"]) for x in [s] + follow) or any(
+        x.any(lex["answer_reasons"]) for x in follow)
 
 
 def _help(sents: list[Sentence], h) -> HelpReading:
@@ -925,6 +1023,13 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
         if s.any(lex["help"]):
             out.help_named = True
             out.evidence.setdefault("hjaelp", ev)
+        pause = s.any(lex["suspends"])
+        if s.any(lex["applies_meanwhile"]) or (pause and _negates_term(s, (pause,))):
+            out.no_pause_stated = True
+            out.evidence.setdefault("opsaettende", ev)
+        elif pause and complaint_here:
+            out.pause_claimed = True
+            out.evidence["opsaettende-fejl"] = ev
     # the frist may be stated in its own sentence without a complaint word ("Fristen er 4 uger fra ...")
     if out.frist_weeks is None:
         for s in sents:
