@@ -404,14 +404,17 @@ def _label_stems(label: str) -> frozenset[str]:
                      and not (n > 0 and t.text[:1].isupper()))
 
 
-def _label_match(s: Sentence, label: str) -> int | None:
+ARGUMENT_SHARE = 0.35  # for the citizen's argument in a sentence that reports her view
+
+
+def _label_match(s: Sentence, label: str, share: float = LABEL_SHARE) -> int | None:
     """The sentence says what the label says in its own words: most of the label's content stems
     are there. Used when none of the author's terms match."""
     want = _label_stems(label)
     if len(want) < 3:
         return None
     have = [min(s.where_stem[w]) for w in want if w in s.where_stem]
-    return min(have) if len(have) >= LABEL_SHARE * len(want) else None
+    return min(have) if len(have) >= max(2, share * len(want)) else None
 
 
 def _item_match(s: Sentence, item) -> int | None:
@@ -574,8 +577,12 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
         if any(s.in_span(lex[k], *head) for k in ("refuse", "negation", "applied", "attribution", "reporting_verbs",
                                                      "perceiving")):
             return None  # "... så vi, at du ikke får åbnet breve": an observation, not a decision
-    has_object = s.in_span(lex["help_nouns"], start, end) or (object_at is not None and start <= object_at < end)
-    if s.in_span(lex["give"], start, end) and has_object:
+    gives = [i for p in lex["give"] for i in s.find_all(p) if start <= i < end]
+    # the activity is what is given when it stands after the giving verb ("du får ikke faste besøg"),
+    # not when it gives ("værestedet giver hende besked")
+    has_object = s.in_span(lex["help_nouns"], start, end) or (
+        object_at is not None and start <= object_at < end and any(g < object_at for g in gives))
+    if gives and has_object:
         return "refuse" if s.in_span(lex["negation"], start, end) else "grant"
     return None
 
@@ -613,14 +620,11 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             continue
         # "Betaling for din psykoterapeut: Nej." -- the terse verdict of a summary list
         terse = TERSE.match(s.text)
+        terse_verdict: dict[str, str] = {}
         if terse and named:
             v = "refuse" if terse.group(2).lower() in ("nej", "afslag", "afslået", "ikke bevilget") else "grant"
             cut = len(danish.tokens(terse.group(1)))
-            for aid, i in named.items():
-                if i < cut:
-                    acts[aid].verdicts.append((v, _ev(s)))
-                    acts[aid].strength.append(2)
-            continue
+            terse_verdict = {aid: v for aid, i in named.items() if i < cut}
         # verdict per activity: in the clause that names it, else the nearest clause with a verdict
         clause_verdicts = [(a, b, _verdict(s, a, b)) for a, b, _ in s.clauses]
         last = None
@@ -642,7 +646,9 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
         strength: dict[str, int] = {}
         for aid in in_scope:
             i = named.get(aid)
-            if i is not None:
+            if aid in terse_verdict:
+                verdict_of[aid], strength[aid] = terse_verdict[aid], 2
+            elif i is not None:
                 a_b = next(((a, b) for a, b, _ in s.clauses if a <= i < b), None)
                 own = _verdict(s, a_b[0], a_b[1], i) if a_b else None
                 v = own or next((v for a, b, v in inherited if a <= i < b and v), None)
@@ -673,11 +679,14 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
                 for aid in ids:
                     acts[aid].lumped = True
         # scope: hours tied to a granted activity in this sentence
+        # the scope of granted help, not hours that describe the need ("4-6 timer går med at planlægge")
+        scope_here = s.any(lex["help_nouns"]) and not s.any(lex["perceiving"]) and not s.any(lex["reporting_verbs"])
         for q in quantities(s.tokens):
             if q.unit_weeks is None:  # hours
                 per = next((k for k, ps in per_phrases.items() if s.any(ps)), None)
                 for aid in in_scope:
-                    if verdict_of.get(aid) != "refuse" and acts[aid].hours is None:
+                    granted = verdict_of.get(aid) in ("grant", "reduce") or (verdict_of.get(aid) is None and scope_here)
+                    if granted and acts[aid].hours is None:
                         acts[aid].hours, acts[aid].per, acts[aid].scope_evidence = (q.low, q.high), per, _ev(s)
         for c in cites:
             if c.evidence.sentence == s.index:
@@ -816,7 +825,9 @@ def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> Argume
     arg = expect.main_argument
     for s in sents:
         pair = [x for x in sents[s.index:s.index + 2] if x.heading == s.heading]
-        if _item_match(s, arg) is None and not _groups_match_in(pair, arg.terms):
+        # in words the letter puts in the citizen's mouth, a looser likeness to the argument will do
+        loose = s.any(lex["attribution"]) and _label_match(s, arg.label, ARGUMENT_SHARE) is not None
+        if _item_match(s, arg) is None and not _groups_match_in(pair, arg.terms) and not loose:
             continue
         if _attributed(sents, s):
             out.restated = True
