@@ -23,6 +23,7 @@ from .letter_check import LetterReport, assess_on_path
 from .model import CRITERIA, Case
 
 CORPUS_FILE = "corpus.yaml"
+MODEL = "model.txt"  # in a corpus, the case's own model letter: it lives in the case file, not here
 HELD_OUT = "held-out"
 NOT_BELOW_TOLERANCE = 0.10
 
@@ -85,7 +86,7 @@ def load_corpus(folder: Path, case: Case) -> list[CorpusLetter]:
                 raise CorpusError(f"{where}: needs 'file' and 'kind'") from None
             if kind not in ("good", "flawed"):
                 raise CorpusError(f"{where}: kind must be good or flawed, not {kind!r}")
-            if not file.exists():
+            if not file.exists() and file.name != MODEL:
                 raise CorpusError(f"{where}: no such letter file {file.name!r}")
             path_name = entry.get("path", "model")
             if path_name != "model" and path_name not in paths:
@@ -134,13 +135,28 @@ class CorpusResult:
                            if x.kind == "flawed" and crit in x.below}) for crit in CRITERIA}
 
 
+def letter_text(x: CorpusLetter, case: Case) -> str:
+    """A corpus letter's text; `model.txt` without a file is the case's model letter on the letter's path."""
+    if x.file.exists():
+        return x.file.read_text(encoding="utf-8", errors="replace")
+    from .engine import letter_view
+    from .letter_check import path_to_letter
+
+    step, before = path_to_letter(case, list(x.path) if x.path is not None else None)
+    if step is None:
+        raise CorpusError(f"{x.file}: its path reaches no letter step")
+    view = letter_view(step, before.flags, before.state)
+    if not view.model_letter:
+        raise CorpusError(f"{x.file}: the case has no model letter on this letter's path")
+    return view.model_letter
+
+
 def judge_case(case: Case, library: Library, folder: Path, result: CorpusResult | None = None) -> CorpusResult:
     result = result or CorpusResult()
     letters = load_corpus(folder, case)
     by_name = {x.name: x for x in letters}
     for x in letters:
-        report = assess_on_path(x.file.read_text(encoding="utf-8", errors="replace"), case, library,
-                                list(x.path) if x.path is not None else None)
+        report = assess_on_path(letter_text(x, case), case, library, list(x.path) if x.path is not None else None)
         if report is None:
             raise CorpusError(f"{folder}: {x.name}: its path reaches no letter step")
         result.reports[f"{case.id}/{x.name}"] = report

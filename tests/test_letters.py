@@ -1,90 +1,97 @@
-"""Letter rubric pre-checks separate each case's model letter from letters missing each item."""
+"""The labelled letter corpus (issue 10): its shape, and how well the letter check judges it.
+
+A corpus per case lives in tests/letters/<case>/: the tuned part (corpus.yaml) and the held-out
+part (held-out/corpus.yaml), written by people who had not read the reader's rules and never used
+for tuning. The figures the README reports come from `python -m benchmarks --only letters`; the
+floors below keep them from sliding back unnoticed.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import yaml
 
-from grading.letters import check_letter, normalise
-from simulator.casefile import rubric_items
+from simulator.letter_check import assess
+from simulator.letter_corpus import HELD_OUT, CorpusResult, judge_case, load_corpus
 from simulator.model import LetterStep
 from simulator.readability import readability
+from simulator.reading import normalise
 
-from conftest import case_by_id
+from conftest import CASE_IDS, case_by_id
 
 LETTERS = Path(__file__).resolve().parent / "letters"
-LETTER_CASES = sorted(p.name for p in LETTERS.iterdir() if p.is_dir()) if LETTERS.exists() else []
+LETTER_CASES = [c for c in CASE_IDS if any(isinstance(s, LetterStep) for s in case_by_id(c).steps)]
 
-
-def letter_step(case) -> LetterStep:
-    return next(s for s in case.steps if isinstance(s, LetterStep))
-
-
-def manifest(case_id: str) -> dict[str, list[str]]:
-    return yaml.safe_load((LETTERS / case_id / "expected.yaml").read_text(encoding="utf-8"))
-
-
-def test_every_case_with_a_letter_has_test_letters(all_cases):
-    for cid, case in all_cases.items():
-        if any(isinstance(s, LetterStep) for s in case.steps):
-            assert cid in LETTER_CASES, f"no test letters for {cid}"
+# Floors for the share of pairwise judgements the check gets right (see the README for the
+# measured figures and the issue's targets).
+TUNED_FLOOR = 0.93
+HELD_OUT_FLOOR = 0.86
 
 
 @pytest.mark.parametrize("case_id", LETTER_CASES)
-def test_at_least_twelve_letters_and_every_critical_item_targeted(case_id, library):
-    expected = manifest(case_id)
-    assert len(expected) >= 12
-    assert expected["model.txt"] == []
-    items = rubric_items(letter_step(case_by_id(case_id)), library)
-    serious = {i.id for i in items if i.severity in ("kritisk", "vaesentlig")}
-    targeted = {i for failing in expected.values() for i in failing}
-    assert serious <= targeted, f"no test letter targets {sorted(serious - targeted)}"
+def test_every_case_with_a_letter_has_a_corpus_with_a_held_out_third(case_id):
+    letters = load_corpus(LETTERS / case_id, case_by_id(case_id))
+    held = [x for x in letters if x.held_out]
+    assert len(letters) >= 30, f"{case_id}: {len(letters)} letters"
+    assert len(held) >= 0.25 * len(letters), f"{case_id}: only {len(held)} held-out letters"
+    for part in (False, True):
+        good = [x for x in letters if x.held_out == part and x.kind == "good"]
+        assert len({x.style for x in good}) >= 3, f"{case_id}: fewer than three good styles"
+    kinds = {c for x in letters if x.kind == "flawed" for c in x.below}
+    assert kinds >= {"helhedsvurdering", "begrundelse", "klagevejledning"}, kinds
 
 
-@pytest.mark.parametrize("case_id", LETTER_CASES)
-def test_model_letter_passes_everything(case_id, library):
-    step = letter_step(case_by_id(case_id))
-    text = (LETTERS / case_id / "model.txt").read_text(encoding="utf-8")
-    assert " ".join(text.split()) == " ".join(step.model_letter.split()), "model.txt differs from the case's model_letter"
-    report = check_letter(text, rubric_items(step, library))
-    failed = [(i.id, i.evidence) for i in report.items if not i.passed]
-    assert failed == []
-    assert all(score == 1.0 for score in report.scores.values() if score is not None)
-    assert readability(text).lix <= 45
+def test_the_model_letter_is_kept_once_in_the_case():
+    assert not list(LETTERS.glob("*/model.txt")), "model letters live in the case files, not beside the corpus"
 
 
-def _letter_params():
+@pytest.fixture(scope="module")
+def corpus(library) -> CorpusResult:
+    result = CorpusResult()
     for cid in LETTER_CASES:
-        if not (LETTERS / cid / "expected.yaml").exists():
-            continue  # reported by the test below, not as a collection error
-        for name in manifest(cid):
-            if name != "model.txt":
-                yield pytest.param(cid, name, id=f"{cid}/{name}")
+        judge_case(case_by_id(cid), library, LETTERS / cid, result)
+    return result
 
 
-@pytest.mark.parametrize("case_id, name", list(_letter_params()))
-def test_flawed_letter_fails_its_items_and_scores_below_the_model(case_id, name, library):
-    step = letter_step(case_by_id(case_id))
-    items = rubric_items(step, library)
-    report = check_letter((LETTERS / case_id / name).read_text(encoding="utf-8"), items)
-    result = {i.id: i.passed for i in report.items}
-    for item_id in manifest(case_id)[name]:
-        assert item_id in result, f"{item_id} is not in the rubric"
-        assert result[item_id] is False, f"{name} should fail {item_id}"
-    model = check_letter(step.model_letter, items)
-    lower = [c for c, s in report.scores.items() if s is not None and s < model.scores[c]]
-    assert lower, "the flawed letter scores as well as the model on every criterion"
+def test_the_check_judges_the_tuned_and_the_held_out_letters(corpus):
+    tuned, n_tuned = corpus.accuracy(held_out=False)
+    held, n_held = corpus.accuracy(held_out=True)
+    assert n_tuned > 500 and n_held > 300
+    assert tuned >= TUNED_FLOOR, f"tuned part: {tuned:.3f} of {n_tuned}"
+    assert held >= HELD_OUT_FLOOR, f"held-out part: {held:.3f} of {n_held}"
 
 
-def test_empty_whitespace_control_and_huge_letters_are_handled(minimal, library):
-    items = rubric_items(letter_step(minimal), library)
+def test_no_cap_flattens_the_scores_of_flawed_letters(corpus):
+    """The old check capped a failed kritisk item at 0.5: most letters sat there. No criterion may
+    now hold more than a third of the letters flawed on it at exactly 0.5."""
+    for crit, share in corpus.flawed_at(0.5).items():
+        assert share <= 1 / 3, f"{crit}: {share:.0%} of flawed letters at 0.5"
+    assert min(corpus.spread().values()) >= 3
+
+
+def test_a_wrong_statement_costs_more_than_leaving_it_out(library):
+    """The same klagevejledning with the frist left out, and with a wrong frist."""
+    case = case_by_id("sofie")
+    step = next(s for s in case.steps if isinstance(s, LetterStep) and s.id == "brev")
+    base = ("Du kan klage til os i kommunen. Vi ser på sagen igen, og giver vi dig ikke fuldt ud medhold, "
+            "sender vi klagen til Ankestyrelsen. Du kan ringe eller skrive.")
+    flags = ["partshoert"]
+    missing = assess(base, step, case, library, flags).scores["klagevejledning"]
+    wrong = assess(base + " Fristen er 8 uger fra brevets dato.", step, case, library, flags).scores["klagevejledning"]
+    right = assess(base + " Fristen er 4 uger fra den dag, du modtog brevet.", step, case, library,
+                   flags).scores["klagevejledning"]
+    assert wrong < missing < right
+
+
+def test_empty_whitespace_control_and_huge_letters_are_handled(library):
+    case = case_by_id("sofie")
+    step = next(s for s in case.steps if isinstance(s, LetterStep) and s.id == "brev")
     for text in ("", "   \n\t ", "\x00\x07Ankestyrelsen 4 uger\x1b", "Ankestyrelsen 4 uger. " * 10_000):
-        report = check_letter(text, items)
-        assert len(report.items) == len(items)
-    assert check_letter("", items).notes == ["Brevet er tomt."]
-    assert any("kontroltegn" in n for n in check_letter("\x00Ankestyrelsen", items).notes)
+        report = assess(text, step, case, library, ["partshoert"])
+        assert report.items and all(0 <= s <= 1 for s in report.scores.values() if s is not None)
+    assert "Brevet er tomt." in assess("", step, case, library).notes
+    assert any("kontroltegn" in n for n in assess("\x00Ankestyrelsen", step, case, library).notes)
     assert normalise("a\u00a0b")[0] == "a b"
 
 
@@ -96,14 +103,6 @@ def test_lix_matches_a_hand_count():
     assert r.lix == round(13 / 2 + 100 * 1 / 13, 1)
 
 
-@pytest.mark.parametrize("text, item, passes", [
-    ("Når vi får din klage, ser vi på sagen igen.", "kv-genvurdering", True),
-    ("Vi genvurderer afgørelsen, før klagen går videre.", "kv-genvurdering", True),
-    ("Du kan klage til Ankestyrelsen.", "kv-genvurdering", False),
-    ("Du skal sende din klage til os i Ungeenheden.", "kv-til-kommunen", True),
-    ("Klagen skal sendes til Socialforvaltningen.", "kv-til-kommunen", True),
-    ("Du skal sende din klage til Ankestyrelsen.", "kv-til-kommunen", False),
-])
-def test_common_klagevejledning_checks_accept_plain_variants_and_reject_the_wrong_route(text, item, passes, library):
-    report = check_letter(text, [library.common_rubric[item]])
-    assert report.items[0].passed is passes
+def test_held_out_letters_sit_apart():
+    for cid in LETTER_CASES:
+        assert (LETTERS / cid / HELD_OUT / "corpus.yaml").exists(), cid
