@@ -16,8 +16,8 @@ Every notebook carries ``"sagssim": {"autorun": true}`` in its metadata: the
 is opened and again after a kernel restart, with all code out of sight, and the
 server's save hook (simulator/course_files.py) never writes outputs into it.
 
-The case notebooks (10-14) share one template, ``src/sag.md.tmpl``; ``{sag}`` and
-``{navn}`` are filled in from CASE_NOTEBOOKS below. Notebooks are written with
+The case notebooks (10 and up) share one template, ``src/sag.md.tmpl``; ``{sag}`` and
+``{navn}`` are filled in from each case file (its `notebook` number and citizen). Notebooks are written with
 no outputs; the test suite checks that they match their sources.
 """
 
@@ -30,17 +30,12 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from a checkout
+from simulator.casefile import course_cases  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
 
-# (notebook file, case id, the citizen's name as written in the course)
-CASE_NOTEBOOKS = (
-    ("10-rune.ipynb", "rune", "Rune"),
-    ("11-michael.ipynb", "michael", "Michael"),
-    ("12-benny.ipynb", "benny", "Benny"),
-    ("13-marie.ipynb", "marie", "Marie"),
-    ("14-sofie.ipynb", "sofie", "Sofie"),
-)
 FENCE = re.compile(r"^```python\n(.*?)^```\n", re.S | re.M)
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 AUTORUN = {"autorun": True}  # read by the sagssim-autorun JupyterLab extension and the save hook
@@ -84,14 +79,15 @@ def notebook_from_source(text: str) -> nbformat.NotebookNode:
     return nb
 
 
-def sources() -> dict[str, str]:
-    """Notebook file name -> its Markdown source."""
+def sources(cases_dir: Path | None = None) -> dict[str, str]:
+    """Notebook file name -> its Markdown source. The case notebooks come from the case files:
+    every case that names its `notebook` number gets one."""
     out = {}
     for path in sorted(SRC.glob("*.md")):
         out[path.stem + ".ipynb"] = path.read_text(encoding="utf-8")
     template = (SRC / "sag.md.tmpl").read_text(encoding="utf-8")
-    for notebook, case_id, name in CASE_NOTEBOOKS:
-        out[notebook] = template.replace("{sag}", case_id).replace("{navn}", name)
+    for case in course_cases(*([cases_dir] if cases_dir else [])):
+        out[case.notebook] = template.replace("{sag}", case.id).replace("{navn}", case.citizen)
     return out
 
 
@@ -99,13 +95,13 @@ def render(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def build(check: bool = False) -> list[str]:
+def build(check: bool = False, cases_dir: Path | None = None, out: Path = HERE) -> list[str]:
     """Write (or, with check, compare) every notebook. Returns the names that differ."""
     stale = []
-    for name, text in sources().items():
+    for name, text in sources(cases_dir).items():
         nb = notebook_from_source(text)
         nbformat.validate(nb)
-        path = HERE / name
+        path = out / name
         new = render(nb)
         old = path.read_text(encoding="utf-8") if path.exists() else None
         if old != new:

@@ -269,6 +269,30 @@ def load_all(cases_dir: Path = CASES_DIR) -> dict[str, Case]:
     return {c.id: c for c in (load_case(p, library) for p in case_files(cases_dir))}
 
 
+@dataclass(frozen=True)
+class CourseCase:
+    id: str
+    notebook: str  # file name, e.g. 15-hanne.ipynb
+    citizen: str  # the citizen's name, as the course writes it
+    title: str
+
+
+def course_cases(cases_dir: Path = CASES_DIR) -> list[CourseCase]:
+    """The cases in the trainees' course, in notebook order: every case file that names its notebook.
+    Reads only the fields it needs, so one broken case cannot hide the others from the course list."""
+    out = []
+    for path in case_files(cases_dir):
+        try:
+            data, _ = _read_yaml(path)
+        except CaseFileError:
+            continue
+        number = data.get("notebook")
+        if isinstance(number, int) and isinstance(data.get("id"), str):
+            citizen = (data.get("citizen") or {}).get("name", data["id"].capitalize())
+            out.append(CourseCase(data["id"], f"{number}-{data['id']}.ipynb", str(citizen), str(data.get("title", ""))))
+    return sorted(out, key=lambda c: c.notebook)
+
+
 def find_case_file(name: str, cases_dir: Path = CASES_DIR) -> Path:
     path = Path(name)
     if path.suffix == ".yaml" and path.exists():

@@ -25,7 +25,7 @@ import yaml
 from IPython.display import HTML, display
 from pydantic import Field, ValidationError
 
-from .casefile import CASES_DIR, Library, load_library
+from .casefile import CASES_DIR, Library, course_cases, load_library
 from .markup import STYLE, box
 from .model import Ident, Provision, Strict, Text
 
@@ -355,13 +355,9 @@ def unknown_paragraphs(text: str, library: Library) -> list[str]:
 
 # ---------------------------------------------------------------- which cases are ready
 
-COURSE_CASES = (
-    ("rune", "10-rune.ipynb"),
-    ("michael", "11-michael.ipynb"),
-    ("benny", "12-benny.ipynb"),
-    ("marie", "13-marie.ipynb"),
-    ("sofie", "14-sofie.ipynb"),
-)
+def course_case_notebooks(cases_dir: Path = CASES_DIR) -> list[tuple[str, str]]:
+    """(case id, notebook) for every case in the course, from the case files themselves."""
+    return [(c.id, c.notebook) for c in course_cases(cases_dir)]
 
 
 def case_overview_rows(cases_dir: Path = CASES_DIR) -> list[tuple[str, str, str, str]]:
@@ -373,7 +369,7 @@ def case_overview_rows(cases_dir: Path = CASES_DIR) -> list[tuple[str, str, str,
         library = load_library(cases_dir)
     except CaseFileError as exc:
         return [("-", "-", "-", f"Kursets lovregister har fejl: {exc}")]
-    for case_id, notebook in COURSE_CASES:
+    for case_id, notebook in course_case_notebooks(cases_dir):
         path = cases_dir / f"{case_id}.yaml"
         if not path.exists():
             rows.append((case_id, notebook, "-", "Kommer snart"))

@@ -379,6 +379,10 @@ class ProcessRule(Strict):
 class Case(Strict):
     schema_version: Literal[1] = 1
     id: Ident
+    notebook: int | None = Field(
+        default=None, ge=10, le=89,
+        description="The case's place in the course: its notebook is course/<notebook>-<id>.ipynb. Without "
+                    "it the case is in the exam and the tests, but not (yet) in the trainees' course.")
     title: Text
     summary: Text
     citizen: Citizen

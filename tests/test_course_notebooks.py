@@ -13,7 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from simulator.course import COURSE_CASES, load_selfcheck, quiz, unknown_paragraphs
+from simulator.course import course_case_notebooks, load_selfcheck, quiz, unknown_paragraphs
+
+COURSE_CASES = course_case_notebooks()
 
 from conftest import ROOT, SEEDS
 from own_words import copied_runs

@@ -25,7 +25,7 @@ from simulator.ui import LOG_DIR_ENV, CasePlayer, open_player, start
 
 from conftest import CASE_IDS, MINIMAL, ROOT, case_by_id
 
-REAL_CASES = [c for c in ("sofie", "benny", "rune", "michael", "marie") if c in CASE_IDS]
+REAL_CASES = list(CASE_IDS)  # every case file: a new case is in the key-leak test without anyone listing it
 LETTER = ("Kære Anna\n\nDu har søgt om hjælp til din post. Vi har givet dig afslag. "
           "Du kan klage inden 4 uger fra du har fået afgørelsen. Klagen sendes til kommunen, "
           "som ser på sagen igen. Holder kommunen fast i afgørelsen, sender den klagen til Ankestyrelsen.")
