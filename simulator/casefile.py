@@ -623,7 +623,3 @@ def rubric_items(step: LetterStep, lib: Library) -> list[RubricItem]:
     if step.rubric is None:
         return []
     return [lib.common_rubric[i] for i in step.rubric.include] + list(step.rubric.items)
-
-
-def choice_steps(case: Case) -> dict[str, ChoiceStep]:
-    return {s.id: s for s in case.steps if isinstance(s, ChoiceStep)}

@@ -169,15 +169,3 @@ class Session:
             return self.draft_path(step_id).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
-
-
-def play_into_log(case: Case, log_path: Path, choices: list[str], letters: list[str] | None = None,
-                  mode: Mode = "selvstudie", trainee: str = "") -> Result:
-    """Play a whole path through a real session and log (used by tests and synthetic cohorts)."""
-    from .engine import events_for
-
-    session = Session(case, log_path, mode, trainee)
-    for ev in events_for(case, choices, letters):
-        session.record(ev)
-    return session.result()
-
