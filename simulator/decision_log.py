@@ -27,6 +27,39 @@ MAX_LOG_BYTES = 20 * 1024 * 1024  # a real log is a few KB; anything this big is
 LOG_SUFFIX = ".decisions.jsonl"
 
 
+# What can be wrong with a log, by code; the Danish text is what trainees and examiners read.
+PROBLEM_TEXTS = {
+    "missing": "beslutningsloggen findes ikke",
+    "too_big": "beslutningsloggen er {size} bytes; det er for stort til at være en log",
+    "unreadable": "beslutningsloggen kan ikke læses: {error}",
+    "empty": "beslutningsloggen er tom",
+    "not_utf8": "ikke gyldig UTF-8-tekst",
+    "torn": "afbrudt midt i skrivningen",
+    "not_json": "ikke gyldig JSON",
+    "no_newline": "mangler afsluttende linjeskift",
+    "bad_event": "{detail}",
+    "no_start": "første hændelse er ikke 'start'",
+    "other_case": "loggen hører til sagen {found!r}, ikke {wanted!r}",
+    "other_version": "loggen er skrevet til en anden version af sagen ({found!r}, nu {wanted!r})",
+    "damaged": "loggen er beskadiget; der skrives ikke videre i den",
+}
+TORN_CODES = frozenset({"torn", "no_newline"})  # a crash mid-write: repairable, nothing confirmed is lost
+
+
+class LogProblem(str):
+    """A problem with a log: reads as its Danish text (so it can be shown and stored as is),
+    and carries a code and the line it concerns, so code decides on the code, never the text."""
+
+    code: str
+    line: int | None
+
+    def __new__(cls, code: str, line: int | None = None, **values: Any) -> "LogProblem":
+        text = PROBLEM_TEXTS[code].format(**values)
+        obj = super().__new__(cls, f"linje {line}: {text}" if line else text)
+        obj.code, obj.line = code, line
+        return obj
+
+
 def canonical(event: dict[str, Any]) -> bytes:
     return json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
@@ -45,7 +78,7 @@ class LogRead:
     """What could be read from a log, and everything that is wrong with it."""
 
     events: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[LogProblem] = field(default_factory=list)
     exists: bool = True
 
     @property
@@ -64,21 +97,21 @@ def read_log(path: Path, case_id: str | None = None, case_version: str | None = 
     """
     path = Path(path)
     if not path.exists():
-        return LogRead(exists=False, problems=["beslutningsloggen findes ikke"])
+        return LogRead(exists=False, problems=[LogProblem("missing")])
     try:
         size = path.stat().st_size
         if size > MAX_LOG_BYTES:
-            return LogRead(problems=[f"beslutningsloggen er {size} bytes; det er for stort til at være en log"])
+            return LogRead(problems=[LogProblem("too_big", size=size)])
         raw = path.read_bytes()
     except OSError as exc:
-        return LogRead(problems=[f"beslutningsloggen kan ikke læses: {exc.strerror}"])
+        return LogRead(problems=[LogProblem("unreadable", error=exc.strerror)])
     return parse_log(raw, case_id, case_version)
 
 
 def parse_log(raw: bytes, case_id: str | None = None, case_version: str | None = None) -> LogRead:
     out = LogRead()
     if not raw.strip():
-        out.problems.append("beslutningsloggen er tom")
+        out.problems.append(LogProblem("empty"))
         return out
     lines = raw.split(b"\n")
     torn_tail = lines[-1] != b""  # a complete log always ends with a newline
@@ -90,30 +123,27 @@ def parse_log(raw: bytes, case_id: str | None = None, case_version: str | None =
         try:
             event = json.loads(line.decode("utf-8"))
         except UnicodeDecodeError:
-            out.problems.append(f"linje {n}: ikke gyldig UTF-8-tekst")
+            out.problems.append(LogProblem("not_utf8", n))
             break
         except json.JSONDecodeError:
-            what = "afbrudt midt i skrivningen" if (last and torn_tail) else "ikke gyldig JSON"
-            out.problems.append(f"linje {n}: {what}")
+            out.problems.append(LogProblem("torn" if (last and torn_tail) else "not_json", n))
             break
         problem = _event_problem(event, n, prev)
         if problem:
-            out.problems.append(f"linje {n}: {problem}")
+            out.problems.append(LogProblem("bad_event", n, detail=problem))
             break
         if last and torn_tail:
-            out.problems.append(f"linje {n}: mangler afsluttende linjeskift")
+            out.problems.append(LogProblem("no_newline", n))
         out.events.append(event)
         prev = event["hash"]
     if out.events:
         start = out.events[0]
         if start.get("type") != "start":
-            out.problems.append("første hændelse er ikke 'start'")
+            out.problems.append(LogProblem("no_start"))
         if case_id is not None and start.get("case") != case_id:
-            out.problems.append(f"loggen hører til sagen {start.get('case')!r}, ikke {case_id!r}")
+            out.problems.append(LogProblem("other_case", found=start.get("case"), wanted=case_id))
         if case_version is not None and start.get("case_version") != case_version:
-            out.problems.append(
-                f"loggen er skrevet til en anden version af sagen ({start.get('case_version')!r}, nu {case_version!r})"
-            )
+            out.problems.append(LogProblem("other_version", found=start.get("case_version"), wanted=case_version))
     return out
 
 
@@ -158,8 +188,8 @@ class DecisionLog:
             current = read_log(self.path)
             if current.problems and _only_torn_tail(current):
                 current = self._repair_torn_tail(current)
-            if current.exists and current.problems and current.problems != ["beslutningsloggen er tom"]:
-                return None, "loggen er beskadiget; der skrives ikke videre i den"
+            if current.exists and any(p.code != "empty" for p in current.problems):
+                return None, LogProblem("damaged")
             if guard is not None:
                 reason = guard(current)
                 if reason:
@@ -195,9 +225,7 @@ class DecisionLog:
 
 
 def _only_torn_tail(log: LogRead) -> bool:
-    return len(log.problems) == 1 and (
-        "afbrudt midt i skrivningen" in log.problems[0] or "mangler afsluttende linjeskift" in log.problems[0]
-    )
+    return len(log.problems) == 1 and log.problems[0].code in TORN_CODES
 
 
 def _fsync_dir(folder: Path) -> None:

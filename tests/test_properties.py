@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from simulator.casefile import CASES_DIR, load_case
 from simulator.decision_log import read_log
-from simulator.engine import start_event, choice_event, letter_event, replay
+from simulator.engine import choice_event, letter_event, replay, shown_options, start_event
 from simulator.model import CRITERIA, ChoiceStep
 from simulator.session import Session
 
@@ -25,20 +25,21 @@ PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCh
 
 
 def random_walk(case, draw_index, draw_text) -> list[dict]:
-    """Walk from the start, drawing an option at each step, until an ending."""
+    """Walk from the start, drawing one of the options on offer at each step, until an ending.
+    The engine decides where each choice leads (routes and conditions), as it does in play."""
     steps = {s.id: s for s in case.steps}
-    current, events = case.start, []
+    events: list[dict] = []
+    res = replay(case, events)
     for _ in range(len(case.steps) + 1):  # acyclic, so this bound is never the reason to stop
-        if current not in steps:
+        if res.finished or res.problems:
             break
-        step = steps[current]
+        step = steps[res.current]
         if isinstance(step, ChoiceStep):
-            opt = step.options[draw_index(len(step.options))]
-            events.append(choice_event(step.id, opt.id))
-            current = opt.next
+            offered = shown_options(step, None, res.flags, res.state)
+            events.append(choice_event(step.id, offered[draw_index(len(offered))]))
         else:
             events.append(letter_event(step.id, draw_text()))
-            current = step.next
+        res = replay(case, events)
     return events
 
 
