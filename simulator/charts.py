@@ -47,3 +47,9 @@ def criterion_chart_png(rows: list[CriterionRow]) -> bytes:
     """The trainee's debrief: one bar per criterion."""
     return bars_png([Bar(r.label, r.score) for r in rows],
                     "Andel af de mulige point (0 = ingen, 1 = alle)", "ikke testet på din vej")
+
+
+def criterion_chart_alt(rows: list[CriterionRow]) -> str:
+    """The chart's alt text: what it shows, with every bar's value, so nothing is lost without the image."""
+    values = "; ".join(r.text for r in rows)
+    return f"Søjlediagram over din andel af de mulige point pr. kriterium (0 = ingen, 1 = alle): {values}."

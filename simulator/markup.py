@@ -7,9 +7,14 @@ meaning never rests on colour alone (labels say "Kritisk fejl", "lav", "høj").
 
 from __future__ import annotations
 
+import base64
 from html import escape
+from typing import TYPE_CHECKING
 
 from .model import Provision
+
+if TYPE_CHECKING:
+    from .presentation import StateLine
 
 STYLE = """
 <style>
@@ -41,6 +46,13 @@ STYLE = """
 .sagssim-live-mangler { color: #444; }
 .sagssim-live-ok { color: #2d5f04; }
 .sagssim-sr { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
+.sagssim progress.sagssim-progress-bar { width: 40%; height: 1em; vertical-align: middle; margin-left: 12px; }
+.sagssim .sagssim-state-line { display: flex; align-items: center; gap: 10px; margin: 3px 0; }
+.sagssim .sagssim-state-label { flex: 0 0 45%; }
+.sagssim meter { flex: 0 0 25%; height: 1em; }
+.sagssim .sagssim-step-heading:focus { outline: none; }
+.sagssim .sagssim-step-heading:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
+.sagssim img.sagssim-chart-img { max-width: 100%; height: auto; }
 </style>
 """
 
@@ -74,3 +86,36 @@ def table_html(headers: list[str], rows: list[list[str]]) -> str:
 
 def bullet_list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
+
+
+def step_heading(title: str) -> str:
+    """A step's heading. tabindex="-1" lets the labextension move the keyboard focus here after a
+    choice (a script can focus it, Tab never stops on it), so the focus does not fall to the top."""
+    return f'<h3 class="sagssim-step-heading" tabindex="-1">{escape(title)}</h3>'
+
+
+def progress_html(value: int, maximum: int, text: str) -> str:
+    """Progress in words, and as a native <progress> bar named by the same words."""
+    return (f'<p class="sagssim-progress-line"><strong>{escape(text)}</strong> '
+            f'<progress class="sagssim-progress-bar" value="{value}" max="{max(maximum, 1)}" '
+            f'aria-label="Fremskridt i sagen: {escape(text)}"></progress></p>')
+
+
+def state_line_html(line: "StateLine") -> str:
+    """One state variable: a number line as a sentence, a level as a native <meter> with its level
+    (and whether that is good for the citizen) also in words beside it."""
+    if line.fraction is None:
+        return f'<p class="sagssim-state-line">{escape(line.text)}</p>'
+    words = (line.level or "") + (f" ({line.verdict})" if line.verdict else "")
+    optimum = 1 if line.higher_is_better else 0
+    return (f'<div class="sagssim-state-line"><span class="sagssim-state-label">{escape(line.label)}:</span> '
+            f'<meter min="0" max="1" low="0.333" high="0.667" optimum="{optimum}" value="{line.fraction:.3f}" '
+            f'aria-label="{escape(line.label)}: {escape(words)}"></meter> '
+            f"<span><strong>{escape(line.level or '')}</strong>"
+            + (f" ({escape(line.verdict)})" if line.verdict else "") + "</span></div>")
+
+
+def image_html(png: bytes, alt: str) -> str:
+    """A PNG as an <img> with a real alt text (JupyterLab's image output drops an alt given as metadata)."""
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img class="sagssim-chart-img" src="data:image/png;base64,{data}" alt="{escape(alt)}">'

@@ -107,6 +107,12 @@ class StateVar(Strict):
     max: int = 100
     unit: str = ""
     higher_is_better: bool = True
+    exam: Literal["hide", "show"] = Field(
+        default="hide",
+        description="Does an exam candidate see this variable? `hide` (the default, and the safe choice) for "
+                    "anything that moves with the quality of the choices: days waited, trust, risks. `show` only "
+                    "for state that says nothing about how well the candidate is doing. Self-study and teaching "
+                    "always show every variable.")
 
 
 class Citizen(Strict):

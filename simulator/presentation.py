@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from .casefile import Library, successors
 from .engine import Result, play_headless
-from .model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, Document, LetterStep, Provision, SourceRef
+from .model import (CRITERIA, CRITERION_LABELS, Case, ChoiceStep, Document, LetterStep, Provision, SourceRef,
+                    StateVar)
 
 # Modes that may see the answer key (feedback, legal basis, scores, model path).
 FEEDBACK_MODES = ("selvstudie", "undervisning")
@@ -23,7 +24,9 @@ MODE_LABELS = {
     "eksamen": "Eksamen: dine valg gemmes, men du får ingen vurdering undervejs",
 }
 SAVED_TEXT = "Dit valg er gemt."
-EXAM_END_TEXT = "Sagen er afsluttet og dine valg er gemt."
+END_TITLE = "Sagen er afsluttet"
+# An exam's end says nothing about how it went: no ending story, no state (issue 12, point 5).
+EXAM_END_TEXT = "Dine valg er gemt."
 
 
 def shows_feedback(mode: str) -> bool:
@@ -52,16 +55,19 @@ class StateLine:
     var: str
     label: str
     value: int
-    text: str  # the whole line as a trainee reads it
+    text: str  # the whole line as a trainee reads it, meaning in words (never in colour alone)
     fraction: float | None  # position in the variable's range; None when shown as a number only
     level: str | None  # "lav" / "middel" / "høj"
-    favourable: bool | None  # is the current level good for the citizen?
+    favourable: bool | None  # is the current level good for the citizen? None: neither
+    verdict: str | None = None  # the same in words, e.g. "godt for Sofie"; None in the middle
+    higher_is_better: bool = True
 
 
-def is_evaluative_state(var_id: str) -> bool:
-    """State that judges the caseworker's legal work (risk of omgørelse) is a score, not
-    something that visibly happens to the citizen; exam candidates do not see it."""
-    return "omgoer" in var_id or "risiko" in var_id
+def shows_state(var: StateVar, mode: str) -> bool:
+    """Does this mode show the variable? Exams show only what the case declares harmless
+    (`exam: show`): trust, risks and days waited all move with the quality of the choices,
+    so they would tell a candidate how it is going."""
+    return shows_feedback(mode) or var.exam == "show"
 
 
 def is_days(var_id: str, unit: str) -> bool:
@@ -80,7 +86,7 @@ def state_lines(case: Case, state: dict[str, int], mode: str) -> list[StateLine]
     lines = []
     first_name = case.citizen.name.split()[0]
     for var_id, var in case.state.items():
-        if not shows_feedback(mode) and is_evaluative_state(var_id):
+        if not shows_state(var, mode):
             continue
         value = state.get(var_id, var.initial)
         if is_days(var_id, var.unit):
@@ -90,7 +96,10 @@ def state_lines(case: Case, state: dict[str, int], mode: str) -> list[StateLine]
         fraction = (value - var.min) / (var.max - var.min) if var.max > var.min else 0.0
         level = level_word(fraction)
         favourable = None if level == "middel" else (level == "høj") == var.higher_is_better
-        lines.append(StateLine(var_id, var.label, value, f"{var.label}: {level}", fraction, level, favourable))
+        verdict = None if favourable is None else f"{'godt' if favourable else 'dårligt'} for {first_name}"
+        text = f"{var.label}: {level}" + (f" ({verdict})" if verdict else "")
+        lines.append(StateLine(var_id, var.label, value, text, fraction, level, favourable, verdict,
+                               var.higher_is_better))
     return lines
 
 

@@ -22,15 +22,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 import ipywidgets as w
-from IPython.display import Image, display
+from IPython.display import display
 
 from . import presentation as pres
 from .casefile import CaseFileError, Library, find_case_file, library_dir_for, load_case, load_library
-from .charts import criterion_chart_png
+from .charts import criterion_chart_alt, criterion_chart_png
 from .engine import Result, letter_view, replay, shown_options
 from .keys import strip_keys
 from .letter_check import assess, assess_result
-from .markup import STYLE, box, bullet_list, provision_html, table_html, text_html
+from .markup import (STYLE, box, bullet_list, image_html, progress_html, provision_html, state_line_html,
+                     step_heading, table_html, text_html)
 from .model import Case, ChoiceStep, LetterStep
 from .readability import LIX_TARGET, readability
 from .session import MODES, Session, default_log_path
@@ -306,7 +307,10 @@ class CasePlayer:
             self._body.children[-1].add_class("sagssim-damaged")
             return
         self._review = pres.last_choice_review(self.case, result, self.library, self.mode)
-        parts: list[w.Widget] = [self._header(), self._progress(result), self._state(result)]
+        parts: list[w.Widget] = [self._header(), self._progress(result)]
+        state = self._state(result)
+        if state is not None:  # an exam shows no state that moves with the quality of the choices
+            parts.append(state)
         if self._review is not None:
             parts.append(self._review_panel(self._review))
         if result.finished:
@@ -335,25 +339,15 @@ class CasePlayer:
 
     def _progress(self, result: Result) -> w.Widget:
         done, total = pres.progress(self.case, result)
-        bar = w.IntProgress(value=min(done, total), min=0, max=total, layout=w.Layout(width="50%"))
-        label = w.HTML(f"<strong>{escape(pres.progress_text(done, total, result.finished))}</strong>")
-        box_ = w.HBox([label, bar], layout=w.Layout(align_items="center", grid_gap="12px"))
-        box_.add_class("sagssim-progress")
-        return box_
+        progress = w.HTML(progress_html(min(done, total), total, pres.progress_text(done, total, result.finished)))
+        progress.add_class("sagssim-progress")
+        return progress
 
-    def _state(self, result: Result) -> w.Widget:
-        rows: list[w.Widget] = [w.HTML("<h3>Sådan har borgeren det nu</h3>")]
-        for line in pres.state_lines(self.case, result.state, self.mode):
-            if line.fraction is None:
-                rows.append(w.HTML(f"<p>{escape(line.text)}</p>"))
-                continue
-            style = {True: "success", False: "danger", None: "info"}[line.favourable]
-            bar = w.FloatProgress(value=line.fraction, min=0.0, max=1.0, bar_style=style,
-                                  layout=w.Layout(width="30%"))
-            rows.append(w.HBox([w.HTML(f"{escape(line.label)}:", layout=w.Layout(width="45%")), bar,
-                                w.HTML(f"<strong>{escape(line.level or '')}</strong>")],
-                               layout=w.Layout(align_items="center", grid_gap="10px")))
-        state = w.VBox(rows)
+    def _state(self, result: Result) -> w.Widget | None:
+        lines = pres.state_lines(self.case, result.state, self.mode)
+        if not lines:
+            return None
+        state = w.HTML("<h3>Sådan har borgeren det nu</h3>" + "".join(state_line_html(line) for line in lines))
         state.add_class("sagssim-state")
         return state
 
@@ -401,7 +395,7 @@ class CasePlayer:
 
     def _choice_step(self, step: ChoiceStep, result: Result) -> list[w.Widget]:
         situation = "".join(text_html(t) for t in pres.situation_texts(step, result))
-        head = w.HTML(f"<h3>{escape(step.title)}</h3>{situation}"
+        head = w.HTML(f"{step_heading(step.title)}{situation}"
                       f"<p><strong>{escape(step.prompt)}</strong></p>")
         buttons = []
         options = {o.id: o for o in step.options}
@@ -419,13 +413,14 @@ class CasePlayer:
         return [head, choices]
 
     def _letter_step(self, step: LetterStep) -> list[w.Widget]:
-        html = f"<h3>{escape(step.title)}</h3>{text_html(step.situation)}"
+        html = f"{step_heading(step.title)}{text_html(step.situation)}"
         html += box("outcome", "Din opgave", text_html(step.task))
         if step.activities:
             html += "<p><strong>Afgørelsen skal tage stilling til:</strong></p>" + bullet_list(list(step.activities))
         if step.main_argument:
             html += f"<p><strong>Det har borgeren især lagt vægt på:</strong> {escape(step.main_argument)}</p>"
         parts: list[w.Widget] = [w.HTML(html)]
+        parts[0].add_class("sagssim-step")  # the new step's heading gets the focus after a choice
         if pres.shows_feedback(self.mode) and step.legal:
             provisions = [self.library.provisions[p] for p in step.legal if p in self.library.provisions]
             parts.append(w.Accordion(children=[w.HTML("".join(provision_html(p) for p in provisions))],
@@ -501,16 +496,15 @@ class CasePlayer:
     # ------------------------------------------------------------ the end of the case
 
     def _debrief(self, result: Result) -> list[w.Widget]:
-        ending = pres.ending_of(self.case, result)
-        ending_html = (f"<h3>{escape(ending.title)}</h3>{text_html(ending.text)}" if ending else "")
         if not pres.shows_feedback(self.mode):
-            return [w.HTML(box("outcome", pres.EXAM_END_TEXT, ending_html))]
-        parts: list[w.Widget] = [w.HTML(box("outcome", "Sagen er afsluttet", ending_html))]
+            # The ending's story tells how it went: an exam candidate sees only that the case is over.
+            return [w.HTML(box("outcome", "", step_heading(pres.END_TITLE) + f"<p>{escape(pres.EXAM_END_TEXT)}</p>"))]
+        ending = pres.ending_of(self.case, result)
+        ending_html = (f"<h4>{escape(ending.title)}</h4>{text_html(ending.text)}" if ending else "")
+        parts: list[w.Widget] = [w.HTML(box("outcome", "", step_heading(pres.END_TITLE) + ending_html))]
         rows = pres.criterion_rows(result)
-        chart = w.Output()
+        chart = w.HTML(image_html(criterion_chart_png(rows), criterion_chart_alt(rows)))
         chart.add_class("sagssim-chart")
-        chart.append_display_data(Image(data=criterion_chart_png(rows), format="png",
-                                        alt="Søjlediagram: point pr. kriterium. Tallene står også under diagrammet."))
         parts += [
             w.HTML("<h3>Sådan gik det pr. kriterium</h3>"
                    "<p>Tallene viser, hvor stor en del af de mulige point du fik for dine valg "
@@ -562,6 +556,16 @@ class CasePlayer:
 # ---------------------------------------------------------------- text of a widget tree
 
 _TAG = re.compile(r"<style.*?</style>|<[^>]+>", re.S)
+_IMG = re.compile(r"<img\b[^>]*>", re.S)
+_ALT = re.compile(r'\balt="([^"]*)"')
+
+
+def _html_text(html: str) -> str:
+    """What a reader gets from an HTML snippet: its text, with each image's alt text in its place."""
+    def alt(m: re.Match) -> str:
+        found = _ALT.search(m.group(0))
+        return f" {found.group(1)} " if found else " "
+    return unescape(_TAG.sub(" ", _IMG.sub(alt, html)))
 
 
 def _texts(widget: w.Widget) -> list[str]:
@@ -569,7 +573,7 @@ def _texts(widget: w.Widget) -> list[str]:
     if getattr(widget.layout, "display", None) == "none":
         return out
     if isinstance(widget, (w.HTML, w.Label)):
-        out.append(unescape(_TAG.sub(" ", widget.value)))
+        out.append(_html_text(widget.value))
     elif isinstance(widget, w.Button):
         out.append(widget.description)
     elif isinstance(widget, w.Textarea):

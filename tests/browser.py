@@ -8,6 +8,9 @@ kills the server's whole process group afterwards. `chromium_browser()` launches
 the system Chromium through Playwright with `executable_path` (Playwright's own
 browser download cannot work on a closed network).
 
+`axe_scan()` runs axe-core over Sagssim's own content on a page (see SAGSSIM_CONTENT for
+what is in and why JupyterLab's chrome is not).
+
 The page helpers speak JupyterLab 4's DOM: the menu bar, the kernel status, the
 `.jupyter-widgets` output and the sagssim widget classes (`.sagssim`,
 `.sagssim-option`, `.sagssim-option-<id>`, `.sagssim-box.sagssim-*`, `.sagssim-letter`).
@@ -295,6 +298,69 @@ def accept_dialog(page, timeout: int = TIMEOUT_MS) -> None:
     button = page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept")
     button.wait_for(state="visible", timeout=timeout)
     button.click()
+
+
+# ---------------------------------------------------------------- accessibility (axe-core)
+
+# Sagssim's own content on a notebook page: the player and self-checks (`.sagssim`), the course
+# text (rendered Markdown) and the other outputs (legal boxes). Everything else on the page is
+# JupyterLab's own chrome and is left out on purpose: JupyterLab 4.6 itself fails axe there
+# (`aria-allowed-attr` on its toolbar's <jp-button aria-pressed>, `aria-required-children` on
+# the notebook's role="feed" cell list, `region` on its skip link), which this project cannot fix.
+SAGSSIM_CONTENT = (".sagssim", ".jp-RenderedMarkdown", ".jp-OutputArea-output")
+BLOCKING_IMPACTS = ("critical", "serious")
+
+
+def axe_scan(page, scope: str = ".jp-NotebookPanel:not(.lm-mod-hidden)") -> dict:
+    """Run axe-core (the copy bundled in the axe-playwright-python package, so no network is
+    needed) over Sagssim's content in the visible notebook, with axe's full default rule set.
+    Returns axe's result object; `blocking(result)` lists what must be zero."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.evaluate(Axe().axe_script)
+    include = [[f"{scope} {sel}"] for sel in SAGSSIM_CONTENT]
+    assert page.locator(f"{scope} .sagssim").count(), "nothing of Sagssim's on the page to scan"
+    return page.evaluate("([ctx, opts]) => axe.run(ctx, opts)",
+                         [{"include": include}, {"resultTypes": ["violations"]}])
+
+
+def axe_counts(result: dict) -> dict[str, int]:
+    """Elements with a violation, by impact."""
+    counts: dict[str, int] = {}
+    for v in result["violations"]:
+        counts[v["impact"]] = counts.get(v["impact"], 0) + len(v["nodes"])
+    return counts
+
+
+def blocking(result: dict) -> list[str]:
+    """The critical and serious findings, one readable line per element."""
+    return [f"{v['impact']} {v['id']} ({v['help']}): {n['target']} {n['html'][:160]}"
+            for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS for n in v["nodes"]]
+
+
+def record_axe(name: str, result: dict) -> None:
+    """Keep each scan's findings in test-artifacts/axe.json (all impacts, for the record)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "axe.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    data[name] = {"counts": axe_counts(result),
+                  "violations": [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+                                  "targets": [n["target"] for n in v["nodes"]]} for v in result["violations"]],
+                  "axe": result.get("testEngine", {}).get("version")}
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def focused(page) -> dict:
+    """What has the keyboard focus: tag, classes, text, and whether it is a Sagssim step heading."""
+    return page.evaluate("""() => {
+        const e = document.activeElement;
+        if (!e) return {tag: null};
+        return {tag: e.tagName, cls: e.className || '', text: (e.textContent || '').replace(/\\s+/g, ' ').trim(),
+                heading: !!e.closest('.sagssim-step, .sagssim-debrief') && e.getAttribute('tabindex') === '-1'};
+    }""")
 
 
 def save_screenshot(page, name: str, locator=None) -> Path:

@@ -11,11 +11,19 @@ saved notebook holding no outputs; finish with the letter and see the debrief.
 After every phase the decision log on disk is read with `simulator.decision_log`
 and must hold exactly the choices clicked, in order, with an intact hash chain.
 
+Accessibility (WCAG 2.1 AA) on the way: after every choice, and after the letter,
+the keyboard focus is on the new step's heading (one choice is made with the
+keyboard alone, and a notebook shortcut key pressed there does not touch the
+notebook); the progress bar and the state meters are named; the course is
+`lang="da"`; and axe-core finds nothing critical or serious in Sagssim's own
+content on the case in progress, the debrief, a module page and an exam notebook.
+
 Side products (test-artifacts/, gitignored):
 - case-in-progress.png and debrief.png (screenshots; set SAGSSIM_UPDATE_DOCS_IMG=1
   to also refresh docs/img/case-in-progress.png for the README),
 - browser-timings.json: per-click widget update time, click -> next screen shown,
   read by `python -m benchmarks`. Timings are recorded, never asserted.
+- axe.json: every axe-core finding per page scanned, all impacts.
 
 A missing Chromium fails the test with a message saying how to install it; it is never skipped.
 """
@@ -25,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import time
@@ -35,7 +44,7 @@ import pytest
 
 from simulator.casefile import CASES_DIR, load_case, load_library
 from simulator.decision_log import read_log
-from simulator.engine import replay
+from simulator.engine import letter_view, replay
 from simulator.keys import case_version
 from simulator.model import ChoiceStep, LetterStep
 from simulator.session import default_log_path
@@ -46,12 +55,16 @@ from browser import (
     ROOT,
     TIMEOUT_MS,
     accept_dialog,
+    axe_scan,
+    blocking,
     case_notebook,
     chromium_browser,
     chromium_path,
     course_notebook_for,
+    focused,
     jupyter_lab,
     menu,
+    record_axe,
     save_screenshot,
     wait_kernel_idle,
 )
@@ -60,7 +73,7 @@ pytestmark = pytest.mark.browser
 
 CASE = "sofie"
 BEFORE_RESTART = 3  # choices clicked before the kernel restart
-LETTER = ROOT / "tests" / "letters" / CASE / "model.txt"
+MODULE = ROOT / "course" / "02-helhedsvurdering.ipynb"
 DOCS_IMG = ROOT / "docs" / "img" / "case-in-progress.png"
 
 
@@ -170,12 +183,17 @@ def _expect_step(page, step: ChoiceStep) -> None:
 
 
 def _timed_click(page, button, old_labels: list[str], chosen: str, next_heading: str,
-                 selector: str = ".sagssim-option") -> dict:
-    """Click, and time it in the page: click event -> the DOM shows the next screen."""
+                 selector: str = ".sagssim-option", keyboard: bool = False) -> dict:
+    """Click (or, with `keyboard`, Tab to the button and press Enter), and time it in the page:
+    click event -> the DOM shows the next screen."""
     page.evaluate(ARM_TIMER_JS, {"oldLabels": [norm(x) for x in old_labels], "chosen": norm(chosen),
                                  "nextHeading": norm(next_heading), "buttonSelector": selector})
     t0 = time.perf_counter()
-    button.click()
+    if keyboard:
+        button.focus()
+        page.keyboard.press("Enter")
+    else:
+        button.click()
     page.wait_for_function("() => window.__sagssimTimer && window.__sagssimTimer.done !== null",
                            timeout=TIMEOUT_MS, polling="raf")
     wall = (time.perf_counter() - t0) * 1000
@@ -183,14 +201,28 @@ def _timed_click(page, button, old_labels: list[str], chosen: str, next_heading:
     return {"ms": round(t["done"] - t["click"], 1), "wall_ms": round(wall, 1)}
 
 
-def _choose(page, step: ChoiceStep, option_id: str, next_heading: str, timings: dict) -> None:
+def _expect_focus_on_heading(page, title: str) -> None:
+    """The keyboard focus is on the new step's heading, not fallen to the top of the page."""
+    try:
+        page.wait_for_function(
+            """(t) => { const e = document.activeElement;
+                        return !!e && e.matches('.sagssim-step [tabindex="-1"], .sagssim-debrief [tabindex="-1"]')
+                               && (e.textContent || '').replace(/\\s+/g, ' ').includes(t); }""",
+            arg=norm(title), timeout=10_000)
+    except Exception as exc:
+        raise AssertionError(f"focus is not on the heading {title!r} but on {focused(page)}") from exc
+
+
+def _choose(page, step: ChoiceStep, option_id: str, next_heading: str, timings: dict,
+            keyboard: bool = False) -> None:
     from playwright.sync_api import expect
 
     option = next(o for o in step.options if o.id == option_id)
     _expect_step(page, step)
     figures = _timed_click(page, _option_button(page, option), [o.label for o in step.options],
-                           option.label, next_heading)
+                           option.label, next_heading, keyboard=keyboard)
     timings["clicks"].append({"step": step.id, "option": option_id, **figures})
+    _expect_focus_on_heading(page, next_heading)
     root = page.locator(".jp-Notebook .sagssim")
     # the feedback for this very choice is on screen (selvstudie: immediate feedback)
     expect(_box(root, "outcome", option.label)).to_be_visible()
@@ -217,12 +249,18 @@ def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> Non
     _expect_danish(page)
     wait_kernel_idle(page, lab)
 
-    # three (or more) choices, each with its feedback
+    # three (or more) choices, each with its feedback; the first with the keyboard alone
     for i in range(BEFORE_RESTART):
         step, option_id = walk[i]
-        _choose(page, step, option_id, steps_after[i], timings)
+        _choose(page, step, option_id, steps_after[i], timings, keyboard=i == 0)
+        if i == 0:
+            _expect_keyboard_goes_on(page)
     chosen = [o for _, o in walk[:BEFORE_RESTART]]
     assert logged_choices(log_path, case) == chosen
+    _expect_accessible_player(page, case)
+    scan = axe_scan(page)
+    record_axe("case-in-progress", scan)
+    assert not blocking(scan), "\n".join(blocking(scan))
     # screenshot: the case from its title down through the feedback on the last choice
     page.set_viewport_size({"width": 1280, "height": 1500})
     page.locator(".jp-Notebook .sagssim h2").first.evaluate("e => e.scrollIntoView({block: 'start'})")
@@ -276,7 +314,7 @@ def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> Non
         _choose(page, step, option_id, steps_after[i], timings)
     assert logged_choices(log_path, case) == [o for _, o in walk]
 
-    letter = LETTER.read_text(encoding="utf-8")
+    letter = _model_letter(case, walk, letter_step)
     area = root.locator(".sagssim-letter textarea")
     area.fill(letter)
     root.get_by_role("button", name="Send afgørelsen", exact=True).click()
@@ -285,9 +323,16 @@ def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> Non
     figures = _timed_click(page, confirm, [], "Du sendte afgørelsesbrevet", "Sådan gik det pr. kriterium",
                            selector="button")
     timings["letter_submit"] = figures
+    _expect_focus_on_heading(page, "Sagen er afsluttet")
     expect(_box(root, "outcome", "Sagen er afsluttet")).to_be_visible()
     expect(root.locator("h3", has_text="Din vej sammenlignet med modelvejen")).to_be_visible()
     expect(root.locator("button.sagssim-option")).to_have_count(0)
+    chart = root.locator(".sagssim-chart img")
+    expect(chart).to_have_count(1)
+    assert (chart.get_attribute("alt") or "").startswith("Søjlediagram over din andel af de mulige point")
+    scan = axe_scan(page)
+    record_axe("debrief", scan)
+    assert not blocking(scan), "\n".join(blocking(scan))
 
     log = read_log(log_path, case.id, case_version(case))
     assert log.intact, log.problems
@@ -301,6 +346,50 @@ def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> Non
     root.locator("h3", has_text="Sådan gik det pr. kriterium").scroll_into_view_if_needed()
     page.wait_for_timeout(300)  # let the chart image decode
     save_screenshot(page, "debrief.png", page.locator(".jp-NotebookPanel").first)
+
+
+def _model_letter(case, walk, letter_step: LetterStep) -> str:
+    """The case's own model letter for the letter step on this path (model letters live in the case files)."""
+    res = replay(case, [{"type": "choice", "step": s.id, "option": o} for s, o in walk])
+    text = letter_view(letter_step, res.flags, res.state).model_letter
+    assert text, f"{case.id} has no model letter at {letter_step.id} on its model path"
+    return text
+
+
+def _expect_keyboard_goes_on(page) -> None:
+    """From the focused step heading the keyboard works as on any page: JupyterLab's command-mode
+    keys do nothing to the notebook ("b" would insert a cell below, an arrow key move the focus to
+    another cell), and Tab reaches an answer."""
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell")
+    before, heading = cells.count(), focused(page)
+    page.keyboard.press("b")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert cells.count() == before, "a notebook shortcut inserted a cell while the focus was in the player"
+    assert focused(page) == heading, f"the focus left the player: {focused(page)}"
+    page.keyboard.press("Tab")
+    now = focused(page)
+    assert now["tag"] == "BUTTON" and "sagssim-option" in now["cls"], now
+
+
+def _expect_accessible_player(page, case) -> None:
+    """Named progress bar and meters (native <progress>/<meter>), the level also in words, Danish."""
+    from playwright.sync_api import expect
+
+    root = page.locator(".jp-Notebook .sagssim")
+    expect(root.get_by_role("progressbar", name=re.compile(r"^Fremskridt i sagen: Trin \d+ af højst \d+$"))) \
+        .to_have_count(1)
+    bars = [v for k, v in case.state.items() if not (k.startswith("dage") or v.unit in ("dag", "dage"))]
+    assert bars
+    for var in bars:
+        meter = root.get_by_role("meter", name=re.compile("^" + re.escape(var.label) + ": (lav|middel|høj)"))
+        expect(meter).to_have_count(1)
+        words = meter.get_attribute("aria-label").split(": ", 1)[1]
+        # the same words are on screen beside the meter: its colour is not the only carrier of meaning
+        line = norm(meter.evaluate("m => m.closest('.sagssim-state-line').textContent"))
+        assert line == f"{norm(var.label)}: {words}", line
+    lang = root.first.evaluate("e => e.closest('[lang]').getAttribute('lang')")
+    assert lang == "da", lang
 
 
 def _expect_no_code(page) -> None:
@@ -390,6 +479,36 @@ def test_an_exam_notebook_opens_ready(tmp_path, sofie):
                 expect(_option_button(page, option)).to_be_visible()
             _expect_no_code(page)
             assert logged_choices(default_log_path(log_dir, sofie.id), sofie) == []
+            expect(root.locator(".sagssim-state")).to_have_count(0)  # no state that tells how it is going
+            expect(root.locator("meter")).to_have_count(0)
+            scan = axe_scan(page)
+            record_axe("exam", scan)
+            assert not blocking(scan), "\n".join(blocking(scan))
         except Exception:
             save_screenshot(page, "failure-exam.png")
+            raise
+
+
+def test_a_module_page_is_accessible(tmp_path):
+    """A course module (text, legal boxes, self-check) as a trainee opens it: Danish, and no critical or
+    serious axe-core finding in its content."""
+    from playwright.sync_api import expect
+
+    lab_root = tmp_path / "lab"
+    lab_root.mkdir()
+    shutil.copy(MODULE, lab_root / MODULE.name)
+    with jupyter_lab(lab_root) as lab, chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="da-DK")
+        page.set_default_timeout(TIMEOUT_MS)
+        try:
+            page.goto(lab.notebook_url(MODULE.name))
+            notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+            expect(notebook.locator(".sagssim button.sagssim-option").first).to_be_visible()  # the self-check
+            expect(notebook.locator(".jp-RenderedMarkdown h1").first).to_be_visible()
+            assert notebook.first.get_attribute("lang") == "da"
+            scan = axe_scan(page)
+            record_axe("module", scan)
+            assert not blocking(scan), "\n".join(blocking(scan))
+        except Exception:
+            save_screenshot(page, "failure-module.png")
             raise

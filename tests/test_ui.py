@@ -6,12 +6,14 @@ Each test plays through `CasePlayer` exactly as a click would: the button's
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import subprocess
 import sys
 import time
+from html import unescape
 from pathlib import Path
 
 import ipywidgets as w
@@ -20,6 +22,7 @@ import pytest
 from simulator.casefile import CASES_DIR
 from simulator.decision_log import read_log
 from simulator.model import LetterStep
+from simulator.presentation import criterion_rows
 from simulator.readability import readability
 from simulator.ui import LOG_DIR_ENV, CasePlayer, open_player, start
 
@@ -174,8 +177,98 @@ def test_eksamen_shows_no_feedback_anywhere(tmp_path, case_id, library):
         assert_no_key(player, keys)
         assert player.feedback_text.count("Forklaring") == 0
     assert player.finished
-    assert "Sagen er afsluttet og dine valg er gemt." in player.visible_text()
+    text = player.visible_text()
+    assert "Sagen er afsluttet" in text and "Dine valg er gemt." in text
     assert_no_key(player, keys)
+
+
+# ---------------------------------------------------------------- eksamen: nothing tells how it is going
+
+
+def widgets_with_class(widget: w.Widget, cls: str) -> list[w.Widget]:
+    found = [widget] if cls in getattr(widget, "_dom_classes", ()) else []
+    for child in getattr(widget, "children", ()):
+        found += widgets_with_class(child, cls)
+    return found
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def assert_nothing_evaluative(player: CasePlayer, case) -> None:
+    """No state that moves with the quality of the choices, and no ending story."""
+    assert not widgets_with_class(player.widget, "sagssim-state")
+    strings = all_strings(player.widget)
+    assert not any("<meter" in s for s in strings)
+    text = norm(" ".join(unescape(re.sub(r"<[^>]+>", " ", s)) for s in strings))
+    assert "Sådan har borgeren det nu" not in text
+    first_name = case.citizen.name.split()[0]
+    assert not re.search(rf"{first_name} har ventet \d+ dag", text)  # the days-waited line
+    for var in case.state.values():
+        if var.exam == "hide":
+            assert norm(var.label) not in text, var.label
+    for ending in case.endings:
+        assert norm(ending.title) not in text, ending.title
+        assert norm(ending.text) not in text, ending.title
+
+
+def exam_walks(case) -> list[tuple[str, list[str]]]:
+    return [(name, list(path)) for name, path in (("model_path", case.model_path),
+                                                   ("typical_error_path", case.typical_error_path)) if path]
+
+
+@pytest.mark.parametrize("case_id", REAL_CASES)
+def test_eksamen_shows_no_state_and_no_ending_before_or_after_the_letter(tmp_path, case_id):
+    full = case_by_id(case_id)
+    steps = {s.id: s for s in full.steps}
+    assert any(v.exam == "hide" for v in full.state.values())
+    letters = 0
+    for name, walk in exam_walks(full):
+        player = open_player(case_id, "eksamen", folder=tmp_path / name, case_file=CASES_DIR / f"{case_id}.yaml")
+        assert player.error is None
+        assert_nothing_evaluative(player, full)
+        while not player.finished:
+            step = steps[player.current_step_id]
+            if isinstance(step, LetterStep):
+                if walk and walk[0] == step.id:
+                    walk.pop(0)
+                player.write_letter(step.model_letter or LETTER)
+                assert_nothing_evaluative(player, full)  # before the letter is sent
+                assert player.submit_letter()
+                letters += 1
+            else:
+                assert walk, f"{name} ends before the case does, at {step.id}"
+                assert player.choose(walk.pop(0)), (name, step.id)
+                assert "Dit valg er gemt." in player.visible_text()  # the case still unfolds
+            assert_nothing_evaluative(player, full)
+        text = player.visible_text()
+        assert "Sagen er afsluttet" in text and "Dine valg er gemt." in text
+        # the same path in self-study does show the ending and the citizen's state: the check can fail
+        study = open_player(case_id, "selvstudie", folder=tmp_path / name, case_file=CASES_DIR / f"{case_id}.yaml")
+        assert study.finished
+        ending = next(e for e in full.endings if e.id == study.result.current)
+        assert norm(ending.title) in norm(study.visible_text())
+        assert widgets_with_class(study.widget, "sagssim-state")
+    assert letters, f"no path of {case_id} reaches a letter: the check after the letter never ran"
+
+
+def test_a_state_variable_marked_exam_show_is_shown_in_eksamen(tmp_path):
+    source = MINIMAL.read_text(encoding="utf-8")
+    marked = source.replace("    label: Annas tillid til kommunen\n",
+                            "    label: Annas tillid til kommunen\n    exam: show\n")
+    assert marked != source
+    case_file = tmp_path / "minimal.yaml"
+    case_file.write_text(marked, encoding="utf-8")
+    (tmp_path / "legal-sources.yaml").write_text((CASES_DIR / "legal-sources.yaml").read_text(encoding="utf-8"),
+                                                 encoding="utf-8")
+    player = open_player("minimal", "eksamen", folder=tmp_path / "log", case_file=case_file)
+    assert player.error is None, player.visible_text()
+    [state] = widgets_with_class(player.widget, "sagssim-state")
+    assert "Annas tillid til kommunen" in state.value
+    assert "Anna har ventet" not in state.value  # `dage` is hidden by default
+    hidden = minimal_player(tmp_path / "study")
+    assert "Anna har ventet" in widgets_with_class(hidden.widget, "sagssim-state")[0].value
 
 
 # ---------------------------------------------------------------- the letter editor
@@ -214,10 +307,16 @@ def test_debrief_has_chart_criteria_and_model_path(tmp_path):
     player.write_letter(LETTER + " Vi har sendt bostøttens notat til dig, og du har kommenteret det.")  # ... yet says so
     player.submit_letter()
     assert player.finished
-    images = [o for o in _outputs(player.widget) if "image/png" in o.get("data", {})]
-    assert images, "no chart in the debrief"
-    assert images[0]["metadata"]["image/png"]["alt"].startswith("Søjlediagram")
+    [chart] = widgets_with_class(player.widget, "sagssim-chart")
+    img = re.fullmatch(r'<img class="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)">', chart.value)
+    assert img, chart.value[:200]
+    assert base64.b64decode(img.group(1)).startswith(b"\x89PNG")
+    alt = unescape(img.group(2))
+    assert alt.startswith("Søjlediagram")
+    for row in criterion_rows(player.result):  # the alt text carries every value the bars show
+        assert row.text in alt
     text = player.visible_text()
+    assert alt in text
     assert "Sådan gik det pr. kriterium" in text
     assert "Partshøring: 0" in text
     assert "Din vej sammenlignet med modelvejen" in text
@@ -255,13 +354,6 @@ def play_model_path_from_here(player: CasePlayer) -> None:
         else:
             assert player.choose(choice), (step.id, choice)
     assert player.finished
-
-
-def _outputs(widget: w.Widget) -> list[dict]:
-    out = list(widget.outputs) if isinstance(widget, w.Output) else []
-    for child in getattr(widget, "children", ()):
-        out += _outputs(child)
-    return out
 
 
 # ---------------------------------------------------------------- when things go wrong
@@ -347,6 +439,40 @@ def test_buttons_have_text_and_tooltips(tmp_path):
     player.write_letter(LETTER)
     player.submit_letter()
     assert any("sagssim-debrief" in c._dom_classes for c in player._body.children)
+
+
+def test_progress_and_state_are_native_bars_with_names_and_words(tmp_path):
+    player = minimal_player(tmp_path)
+    player.choose("afgoer")  # trust falls: low, and bad for Anna
+    [progress] = widgets_with_class(player.widget, "sagssim-progress")
+    bar = re.search(r"<progress [^>]*>", progress.value).group(0)
+    assert 'value="1"' in bar and 'max="2"' in bar
+    assert 'aria-label="Fremskridt i sagen: Trin 2 af højst 2"' in bar
+    assert "Trin 2 af højst 2" in re.sub(r"<[^>]+>", " ", progress.value)  # also visible, not only to AT
+    [state] = widgets_with_class(player.widget, "sagssim-state")
+    meters = re.findall(r"<meter [^>]*>", state.value)
+    assert len(meters) == 1  # the days waited are a sentence, not a bar
+    assert 'aria-label="Annas tillid til kommunen: lav (dårligt for Anna)"' in meters[0]
+    assert 'optimum="1"' in meters[0]
+    # the meaning is in words, not only in the meter's colour
+    assert "Annas tillid til kommunen: lav (dårligt for Anna)" in norm(player.visible_text())
+    assert "Anna har ventet 0 dage." in player.visible_text()
+
+
+def test_each_new_step_and_the_debrief_have_a_focusable_heading(tmp_path):
+    """The labextension moves the keyboard focus to `.sagssim-step [tabindex="-1"]` (or the debrief's)
+    after a choice; tests/test_browser.py checks that it gets there."""
+    player = minimal_player(tmp_path)
+    for expected in ("Notatet", "Afgørelsesbrevet"):
+        [step] = widgets_with_class(player.widget, "sagssim-step")
+        assert f'<h3 class="sagssim-step-heading" tabindex="-1">{expected}</h3>' in step.value
+        if expected == "Notatet":
+            player.choose("hoer")
+    player.write_letter(LETTER)
+    player.submit_letter()
+    assert not widgets_with_class(player.widget, "sagssim-step")
+    [debrief] = widgets_with_class(player.widget, "sagssim-debrief")
+    assert 'tabindex="-1">Sagen er afsluttet</h3>' in debrief.children[0].value
 
 
 # ---------------------------------------------------------------- bad letters

@@ -13,6 +13,20 @@
  *   `sagssim-autorun` class (style/base.css), and a double click does not turn the
  *   course text into Markdown source.
  *
+ * - marked as Danish (`lang="da"` on the notebook), whatever language JupyterLab's
+ *   own menus are in;
+ * - kind to the keyboard: after a click on an answer (`.sagssim-option`) or on the
+ *   letter's "send" confirmation (`.sagssim-confirm`), the player redraws and the
+ *   clicked button is gone, so the browser would drop the focus to the top of the
+ *   page. Instead the focus moves to the heading of the new step (`.sagssim-step`, or
+ *   the debrief's, `.sagssim-debrief`), which the player gives `tabindex="-1"`.
+ *   Keys pressed inside an output (the player, a self-check) are the page's, not
+ *   the notebook's: in command mode JupyterLab binds plain keys to whatever has the
+ *   focus in a notebook, so "b" on a focused heading or button would insert a cell,
+ *   "d d" delete the one holding the case, an arrow key move the focus to another
+ *   cell (WCAG 2.1.4). Keys without Ctrl, Alt or Cmd stop at the output; the
+ *   browser's own handling (Tab, Enter on a button, typing a letter) is untouched.
+ *
  * The run does not mark the notebook as changed: outputs are rebuilt on every open
  * and the server's save hook (simulator/course_files.py) never writes them anyway.
  * `"autorun": false` switches all of this off for one notebook.
@@ -56,6 +70,71 @@ function somethingRan(panel: NotebookPanel): boolean {
   });
 }
 
+/** Plain keys pressed in an output never reach JupyterLab's notebook shortcuts (they bubble to the document). */
+function keepKeysInOutput(event: KeyboardEvent): void {
+  if (!event.ctrlKey && !event.altKey && !event.metaKey) {
+    event.stopPropagation();
+  }
+}
+
+const FOCUS_AFTER = '.sagssim .sagssim-option, .sagssim .sagssim-confirm';
+const NEW_STEP_HEADING =
+  '.sagssim-step [tabindex="-1"], .sagssim-debrief [tabindex="-1"]';
+const FOCUS_WAIT_MS = 60000; // a redraw waits for the kernel; on two busy cores that can take a while
+
+/**
+ * After a click that moves the case on, focus the heading of the step the redraw brings.
+ * Headings present before the click are old; the first new one is the new step's.
+ */
+export function followFocus(root: HTMLElement): void {
+  root.addEventListener(
+    'click',
+    event => {
+      const target = event.target as HTMLElement | null;
+      const button = target?.closest(FOCUS_AFTER);
+      const area = button?.closest('.jp-OutputArea') ?? button?.closest('.sagssim');
+      if (!button || !area) {
+        return;
+      }
+      const before = new Set(Array.from(area.querySelectorAll(NEW_STEP_HEADING)));
+      let done = false;
+      const finish = () => {
+        done = true;
+        observer.disconnect();
+        window.clearTimeout(timer);
+      };
+      const tryFocus = () => {
+        if (done) {
+          return;
+        }
+        const heading = Array.from(
+          area.querySelectorAll<HTMLElement>(NEW_STEP_HEADING)
+        ).find(h => !before.has(h) && h.isConnected);
+        if (!heading) {
+          return;
+        }
+        finish();
+        // Leave the focus alone if the trainee has already put it somewhere else on purpose.
+        const active = document.activeElement;
+        if (
+          !active ||
+          active === document.body ||
+          !active.isConnected ||
+          area.contains(active) ||
+          active.classList.contains('jp-Notebook') ||
+          active.classList.contains('jp-Cell')
+        ) {
+          heading.focus();
+        }
+      };
+      const observer = new MutationObserver(tryFocus);
+      observer.observe(area, { childList: true, subtree: true });
+      const timer = window.setTimeout(finish, FOCUS_WAIT_MS);
+    },
+    true
+  );
+}
+
 class Autorun {
   private running: Promise<void> | null = null;
   private pendingAfterRestart = false;
@@ -70,6 +149,11 @@ class Autorun {
       return;
     }
     panel.addClass(AUTORUN_CLASS);
+    panel.content.node.setAttribute('lang', 'da'); // the course is Danish, whatever the menus are in
+    followFocus(panel.content.node);
+    for (const cell of codeCells(panel)) {
+      cell.outputArea.node.addEventListener('keydown', keepKeysInOutput);
+    }
     panel.content.node.addEventListener('dblclick', this.keepMarkdownRendered, true);
 
     const session = panel.sessionContext;
