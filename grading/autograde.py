@@ -33,6 +33,7 @@ class Graded:
     case: Case
     result: Result | None
     problems: tuple[str, ...]
+    events: tuple = ()  # the log's events (a letter is judged on the path as it stood when written)
 
     @property
     def trusted(self) -> bool:
@@ -53,7 +54,7 @@ def grade_folder(case: Case, folder: Path) -> Graded:
     if log.problems:
         return Graded(case, None, tuple(log.problems))
     result = replay(case, log.events)
-    return Graded(case, result, tuple(result.problems))
+    return Graded(case, result, tuple(result.problems), tuple(log.events))
 
 
 def graded_submission(root: Path, case_id: str, student: str) -> Graded | None:
@@ -102,37 +103,151 @@ def criterion_points(criterion: str, key: str, points: float, folder: str = ".")
 
 
 def letter_steps(case: Case) -> list[LetterStep]:
+    """Every letter step of the case (a case may have one per branch)."""
     return [s for s in case.steps if isinstance(s, LetterStep)]
 
 
 def letter_criteria(case: Case, lib) -> list[str]:
-    """Criteria the case's letter rubrics cover, in the standard order."""
+    """Criteria any of the case's letters is assessed on (a `brev-<criterion>` cell each), in the
+    standard order: those the letter check scores on an empty letter at each letter step."""
     from simulator.model import CRITERIA
 
-    covered = {i.criterion for s in letter_steps(case) for i in rubric_items(s, lib)}
+    covered = {c for s in letter_steps(case) for c, v in check_letter_text("", s, case, lib).scores.items()
+               if v is not None}
     return [c for c in CRITERIA if c in covered]
+
+
+# ---------------------------------------------------------------- the letters on the candidate's path
+#
+# A case may have a letter step on each of two branches; a candidate writes only the one
+# their path reaches. Everything that grades, shows or reports a letter goes through
+# `path_letters`, and `check_letter_text` is the one call of the letter check in grading/.
+
+
+def check_letter_text(text: str | None, step: LetterStep, case: Case, lib, flags=(), state=None):
+    """The automatic pre-check of a letter at a letter step: the ONE call of the letter check in
+    grading/. Its report has `items` (criterion, severity, label, passed, points, earned, reason,
+    evidence) and `scores` per criterion (None for a criterion the letter is not assessed on).
+
+    A step with an expectation (`expect`) is read by simulator.letter_check against the path as
+    it stood when the letter was written; a step with a rubric by the pattern check in
+    grading/letters.py. A letter never sent is checked as an empty letter."""
+    if getattr(step, "expect", None) is not None:
+        from simulator.letter_check import assess
+
+        return assess(text or "", step, case, lib, flags, state)
+    from grading.letters import check_letter
+
+    return check_letter(text or "", rubric_items(step, lib))
+
+
+def item_legal(item_id: str, step: LetterStep, lib) -> tuple[str, ...]:
+    """The provisions behind one item of the letter check's report."""
+    spec = getattr(lib, "letter_items", {}).get(item_id.split(":")[0])
+    if spec is not None:
+        return tuple(spec.legal)
+    return next((tuple(i.legal) for i in rubric_items(step, lib) if i.id == item_id), ())
+
+
+@dataclass(frozen=True)
+class PathLetter:
+    """A letter step the candidate's path reached, what they sent there, and its pre-check."""
+
+    step: LetterStep
+    text: str | None  # None: the candidate reached the step but never sent the letter
+    report: object  # the letter check's report (items, scores, words, lix, ...)
+
+    @property
+    def sent(self) -> bool:
+        return self.text is not None
+
+    def covers(self, criterion: str) -> bool:
+        return self.report.scores.get(criterion) is not None
+
+
+def path_letter_steps(graded: Graded) -> list[LetterStep]:
+    """Letter steps on the candidate's path, in path order: every letter sent, and the letter
+    step the candidate stands at without having sent it. Empty for an untrusted log."""
+    if not graded.trusted:
+        return []
+    steps = {s.id: s for s in letter_steps(graded.case)}
+    ids = [v.step for v in graded.result.path if v.step in steps]
+    if graded.result.current in steps and graded.result.current not in ids:
+        ids.append(graded.result.current)
+    return [steps[i] for i in dict.fromkeys(ids)]
+
+
+def _path_before(graded: Graded, step_id: str) -> tuple[list[str], dict]:
+    """Flags and state of the path just before the letter at `step_id` was written (or now,
+    for a letter step the candidate stands at)."""
+    events = list(graded.events)
+    for n, ev in enumerate(events):
+        if ev.get("type") == "letter" and ev.get("step") == step_id:
+            before = replay(graded.case, events[:n])
+            return list(before.flags), dict(before.state)
+    return list(graded.result.flags), dict(graded.result.state)
+
+
+def path_letters(graded: Graded, lib) -> list[PathLetter]:
+    """The letter(s) on the candidate's path with their checks; computed once per submission
+    (autograde, export, certification and feedback each ask several times)."""
+    cached = graded.__dict__.get("_path_letters")
+    if cached is not None and cached[0] is lib:
+        return cached[1]
+    out = []
+    for step in path_letter_steps(graded):
+        text = graded.result.letters.get(step.id)
+        flags, state = _path_before(graded, step.id)
+        out.append(PathLetter(step, text, check_letter_text(text, step, graded.case, lib, flags, state)))
+    object.__setattr__(graded, "_path_letters", (lib, out))  # a cache on a frozen record, not state
+    return out
+
+
+def letter_assessed(graded: Graded, lib, criterion: str) -> bool:
+    """Whether the letter part of `criterion` is assessed for this candidate.
+
+    Not assessed: the case was finished and no letter on the path is checked on the criterion
+    (the path's letter does not test it, or the path ended without a letter). An unfinished
+    case or an untrusted log is assessed, and scores 0."""
+    covered = assessed_letter_criteria(graded, lib)
+    return covered is None or criterion in covered
+
+
+def assessed_letter_criteria(graded: Graded, lib) -> set[str] | None:
+    """The criteria the letter(s) on the path are assessed on; None: every criterion (an
+    untrusted log or an unfinished case, which score 0)."""
+    if not graded.trusted or not graded.result.finished:
+        return None
+    return {c for pl in path_letters(graded, lib) for c, v in pl.report.scores.items() if v is not None}
 
 
 def letter_provisional(graded: Graded, lib, criterion: str, points: float) -> tuple[float, str]:
     """Provisional letter points for one criterion, and the per-item reasons, for the examiner.
-    Several letters in one case count equally."""
-    from grading.letters import check_letter
 
+    Only the letter(s) on the candidate's path count; several on one path count equally.
+    A criterion that is not assessed (see `letter_assessed`) gets 0 and says why."""
     if not graded.trusted:
         return 0.0, "Ingen pålidelig log, så intet brev at vurdere: " + "; ".join(graded.problems)
+    label = CRITERION_LABELS[criterion].lower()
+    letters = [pl for pl in path_letters(graded, lib) if pl.covers(criterion)]
+    if not letters:
+        if not graded.result.finished:
+            return 0.0, "Sagen blev ikke gjort færdig, så der er intet brev at vurdere."
+        if path_letter_steps(graded):
+            return 0.0, (f"Ikke vurderet: brevet på kandidatens vej bedømmes ikke på {label}. "
+                         "Cellen tæller ikke med i certificeringen.")
+        return 0.0, ("Ikke vurderet: kandidatens vej endte uden et afgørelsesbrev. "
+                     "Cellen tæller ikke med i certificeringen.")
     shares, lines = [], []
-    for step in letter_steps(graded.case):
-        items = rubric_items(step, lib)
-        if not any(i.criterion == criterion for i in items):
-            continue
-        text = graded.result.letters.get(step.id)
-        if text is None:
-            lines.append(f"Brevet ved '{step.title}' blev ikke afleveret.")
+    for pl in letters:
+        if len(letters) > 1 or not pl.sent:
+            lines.append(f"Brevet ved '{pl.step.title}':")
+        if not pl.sent:
+            lines.append("Brevet blev ikke afleveret.")
             shares.append(0.0)
             continue
-        report = check_letter(text, items)
-        shares.append(report.scores[criterion] or 0.0)
+        shares.append(pl.report.scores.get(criterion) or 0.0)
         lines += [f"[{'OK' if i.passed else 'MANGLER'}] ({i.severity}) {i.label} {i.reason}"
-                  for i in report.items if i.criterion == criterion]
-    share = sum(shares) / len(shares) if shares else 0.0
-    return round(share * points, 2), "\n".join(lines)
+                  for i in pl.report.items if i.criterion == criterion]
+    share = sum(shares) / len(shares)
+    return round(max(0.0, min(points, share * points)), 2), "\n".join(lines)

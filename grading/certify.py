@@ -118,6 +118,8 @@ class Evidence:
                      grade in `cells` is what counts)
     students:        every student in the gradebook (so a candidate with no submission still
                      gets a decision)
+    names:           student id -> name from nbgrader's student record (first and last name),
+                     for the candidate's report
     """
 
     cells: pd.DataFrame
@@ -126,6 +128,10 @@ class Evidence:
     letter_items: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LETTER_COLUMNS))
     students: list[str] = field(default_factory=list)
     root: Path | None = None
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name(self, student: str) -> str:
+        return self.names.get(student) or student
 
 
 def cells_from_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -143,12 +149,9 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
     """All evidence for one course directory (gradebook + autograded logs + keys)."""
     from nbgrader.api import Gradebook
 
-    from simulator.casefile import rubric_items
-
-    from .autograde import graded_submission, letter_steps, load_key
+    from .autograde import graded_submission, item_legal, load_key, path_letters
     from .double_marking import set_asides
     from .export import rows
-    from .letters import check_letter
 
     root = Path(root).resolve()
     exported = pd.DataFrame([r.__dict__ for r in rows(root, course_id)])
@@ -159,6 +162,8 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
     dps = exported[exported["level"] == "decision_point"].rename(columns={"item": "step"})[DP_COLUMNS].copy()
     with Gradebook(gradebook_url(root), course_id) as gb:
         students = sorted(s.id for s in gb.students)
+        names = {s.id: " ".join(x.strip() for x in (s.first_name, s.last_name) if x and x.strip())
+                 for s in gb.students}
 
     asides = {(a["student"], a["case"], a["ref"]): a for a in set_asides(root)}
     crit_rows, letter_rows = [], []
@@ -166,25 +171,21 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
         graded = graded_submission(root, case_id, student)
         if graded is None or not graded.trusted:
             continue
-        case, lib = load_key(str(root / "keys" / f"{case_id}.yaml"))
+        _, lib = load_key(str(root / "keys" / f"{case_id}.yaml"))
         for e in graded.result.critical_errors:
             a = asides.get((student, case_id, e.ref))
             crit_rows.append({"student": student, "case": case_id, "ref": e.ref, "text": e.text,
                               "legal": tuple(e.legal), "set_aside": a is not None,
                               "set_aside_by": a["examiner"] if a else "", "set_aside_reason": a["reason"] if a else ""})
-        for step in letter_steps(case):
-            text = graded.result.letters.get(step.id)
-            items = rubric_items(step, lib)
-            report = check_letter(text or "", items)
-            legal = {i.id: tuple(i.legal) for i in items}
-            for i in report.items:
-                letter_rows.append({"student": student, "case": case_id, "step": step.id, "item": i.id,
+        for pl in path_letters(graded, lib):  # only the letter(s) the candidate's path reached
+            for i in pl.report.items:
+                letter_rows.append({"student": student, "case": case_id, "step": pl.step.id, "item": i.id,
                                     "criterion": i.criterion, "severity": i.severity, "label": i.label,
-                                    "passed": bool(i.passed and text is not None), "legal": legal.get(i.id, ())})
+                                    "passed": bool(i.passed and pl.sent), "legal": item_legal(i.id, pl.step, lib)})
     return Evidence(cells=cells, decision_points=dps.reset_index(drop=True),
                     critical=pd.DataFrame(crit_rows, columns=CRIT_COLUMNS),
                     letter_items=pd.DataFrame(letter_rows, columns=LETTER_COLUMNS),
-                    students=students, root=root)
+                    students=students, root=root, names={k: v for k, v in names.items() if v})
 
 
 # ---------------------------------------------------------------- decision
@@ -227,8 +228,10 @@ class Decision:
 
 
 def criterion_scores(cells: pd.DataFrame) -> pd.DataFrame:
-    """Pooled proportion per student and criterion: sum(score) / sum(max_score) over grade cells."""
-    g = cells.groupby(["student", "criterion"], sort=True)
+    """Pooled proportion per student and criterion: sum(score) / sum(max_score) over grade cells.
+    A cell with max_score 0 (a letter criterion the candidate's path does not assess) counts
+    neither in the pool nor as a case that assessed the criterion."""
+    g = cells[cells["max_score"] > 0].groupby(["student", "criterion"], sort=True)
     out = g.agg(earned=("score", "sum"), possible=("max_score", "sum"), cases=("case", "nunique")).reset_index()
     out["score"] = (out["earned"] / out["possible"]).where(out["possible"] > 0)
     return out
@@ -242,12 +245,12 @@ def decide_one(student: str, cells: pd.DataFrame, critical: pd.DataFrame, rules:
     mine = cells[cells["student"] == student]
     cases = tuple(sorted(mine["case"].unique()))
     pending: list[str] = []
-    flagged = sorted(mine.loc[mine["flagged"], "case"].unique())
+    flagged = sorted(mine.loc[mine["flagged"].astype(bool), "case"].unique())
     for c in flagged:
         pending.append(f"Afleveringen i sagen '{c}' er markeret til kontrol (beslutningsloggen mangler eller er "
                        "ændret). En eksaminator skal afklare den, før der kan træffes afgørelse.")
     if rules.require_confirmed_grades:
-        open_cells = mine[mine["needs_manual_grade"]]
+        open_cells = mine[mine["needs_manual_grade"].astype(bool)]
         for c, d in open_cells.groupby("case"):
             pending.append(f"Bedømmelsen i sagen '{c}' er ikke bekræftet af en eksaminator endnu "
                            f"({', '.join(sorted(d['item']))}).")

@@ -8,6 +8,13 @@ Layout written (the stock `nbgrader` CLI and formgrader use it as is):
     DIR/source/<case>/<case>.case.yaml  the case WITHOUT its answer key (what candidates play)
     DIR/source/<case>/legal-sources.yaml  the public legal registry the case cites
     DIR/keys/                      the full cases and rubrics: the answer key, never released
+    DIR/kursist-config/nbgrader_config.py  what students' nbgrader needs (course id, exchange):
+                                        install it for each student account (docs/exam-guide.md)
+
+The course folder and keys/ are made private to their owner (0700): students on the same
+machine must not read the key or each other's submissions. They reach the course only
+through the exchange, which is created world-writable with the sticky bit (1777), as
+nbgrader's multi-user exchange needs.
 
 Everything under source/<case>/ except notebooks is copied into the release and
 into every autograded folder by nbgrader, so the key must live outside it.
@@ -26,16 +33,16 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from simulator.casefile import (
     CASES_DIR,
     COMMON_RUBRIC_FILE,
+    LETTER_RUBRIC_FILE,
     REGISTRY_FILE,
     case_files,
     load_case,
     load_library,
-    rubric_items,
 )
 from simulator.keys import strip_keys
 from simulator.model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep
 
-from .autograde import letter_criteria, letter_steps
+from .autograde import check_letter_text, letter_criteria, letter_steps
 from .nbgrader_plugins import LETTER_VIEW_ID
 
 CHOICE_POINTS = 10.0
@@ -71,11 +78,14 @@ c.Autograde.autograde_preprocessors = [
 c.SagssimReview.key_dir = {key_dir!r}
 c.Execute.timeout = 120
 
+# The candidate's feedback page: Danish, per criterion, points with their reasons, no code.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "grading.nbgrader_plugins.ScrubKeyMaterial",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "grading.nbgrader_plugins.FeedbackSummary",
 ]
+c.FeedbackSummary.key_dir = {key_dir!r}
+c.GenerateFeedback.exporter_class = "grading.nbgrader_plugins.DanishFeedbackExporter"
 '''
 
 
@@ -135,18 +145,9 @@ def assignment_notebook(case: Case, lib, key_path: Path) -> nbformat.NotebookNod
         view = new_code_cell("# Dit afgørelsesbrev vises her, når opgaven er bedømt.")
         view.metadata.update(_meta(LETTER_VIEW_ID))
         cells.append(_hidden_input(view))
+        checks = [(step, check_letter_text("", step, case, lib)) for step in letter_steps(case)]
         for crit in letter_criteria(case, lib):
-            items = [i for s in letter_steps(case) for i in rubric_items(s, lib) if i.criterion == crit]
-            scheme = "\n".join(f"- ({i.severity}, {i.points:g} p.) {i.label}" for i in items)
-            task = new_markdown_cell(
-                f"### Brevet: {CRITERION_LABELS[crit]}\n\n"
-                "Eksaminator vurderer brevet på dette kriterium.\n\n"
-                "=== BEGIN MARK SCHEME ===\n"
-                f"Rubrik for {CRITERION_LABELS[crit].lower()} (foreløbige point er udfyldt af den "
-                "automatiske kontrol og skal bekræftes eller ændres):\n\n"
-                f"{scheme}\n"
-                "=== END MARK SCHEME ===\n"
-            )
+            task = new_markdown_cell(letter_task_source(crit, checks, on_path=False))
             task.metadata.update(_meta(f"brev-{crit}", task=True, points=LETTER_POINTS))
             cells.append(task)
 
@@ -154,6 +155,38 @@ def assignment_notebook(case: Case, lib, key_path: Path) -> nbformat.NotebookNod
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["sagssim"] = {"case": case.id}
     return nb
+
+
+def letter_task_source(criterion: str, checks: list, *, on_path: bool) -> str:
+    """The Markdown of a `brev-<criterion>` task cell, with the letter check's items as mark scheme.
+
+    `checks` pairs each letter step with a report of the letter check. In the source notebook
+    (`on_path=False`: every letter step, checked as an empty letter) the scheme lists each letter
+    step's items for the criterion, step by step; a case with a letter on each of two branches
+    says that only the letter on the candidate's path counts. After autograde, SagssimReview
+    rewrites the cell with only the letter(s) on that candidate's path, checked as written
+    (`on_path=True`)."""
+    label = CRITERION_LABELS[criterion]
+    covering = [(step, [i for i in report.items if i.criterion == criterion]) for step, report in checks]
+    covering = [(step, items) for step, items in covering if items]
+    parts = [f"### Brevet: {label}\n\nEksaminator vurderer brevet på dette kriterium.\n\n",
+             "=== BEGIN MARK SCHEME ===\n",
+             f"Rubrik for {label.lower()}. De foreløbige point er udfyldt af den automatiske kontrol "
+             "og skal bekræftes eller ændres.\n\n"]
+    if on_path and not covering:
+        parts.append(f"Ikke vurderet: intet brev på kandidatens vej bedømmes på {label.lower()}. "
+                     "Cellen tæller ikke med i certificeringen.\n\n")
+    elif on_path:
+        parts.append("Kun brevet på kandidatens vej:\n\n")
+    elif len(covering) > 1:
+        parts.append("Sagen har et brev på hver sin vej; kandidaten skriver kun det brev, vejen fører til, "
+                     "og kun det tæller. Den bedømte aflevering viser kun det brev og dets rubrik.\n\n")
+    for step, items in covering:
+        if len(covering) > 1 or on_path:
+            parts.append(f"**Brevet '{step.title}'** (trin `{step.id}`)\n\n")
+        parts.append("\n".join(f"- ({i.severity}, {i.points:g} p.) {i.label}" for i in items) + "\n\n")
+    parts.append("=== END MARK SCHEME ===\n")
+    return "".join(parts)
 
 
 def public_case_yaml(case: Case) -> str:
@@ -182,8 +215,9 @@ def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Pa
         paths = [p for p in paths if p.stem in case_ids]
     keys = root / "keys"
     keys.mkdir(parents=True, exist_ok=True)
-    for name in (REGISTRY_FILE, COMMON_RUBRIC_FILE):
-        shutil.copy2(cases_dir / name, keys / name)
+    for name in (REGISTRY_FILE, COMMON_RUBRIC_FILE, LETTER_RUBRIC_FILE):  # the letter rubrics are key material
+        if (cases_dir / name).exists():
+            shutil.copy2(cases_dir / name, keys / name)
 
     written = []
     for path in paths:
@@ -204,11 +238,50 @@ def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Pa
         ),
         encoding="utf-8",
     )
-    if exchange is None:
-        (root / "exchange").mkdir(exist_ok=True)
+    exchange_root = Path(exchange) if exchange else root / "exchange"
+    prepare_exchange(exchange_root)
+    write_student_config(root, course_id, exchange_root)
+    for private in (root, keys):
+        private.chmod(0o700)
     if students_csv:
         add_students(root, students_csv, course_id, db_url=db_url)
     return written
+
+
+STUDENT_CONFIG_DIR = "kursist-config"
+STUDENT_CONFIG = """# nbgrader configuration for the students of course {course_id!r} (written by sagssim build-course).
+# Install it as ~/.jupyter/nbgrader_config.py in each student's account, or once for every
+# account on the machine as /etc/jupyter/nbgrader_config.py (docs/exam-guide.md).
+c = get_config()  # noqa: F821
+
+c.CourseDirectory.course_id = {course_id!r}
+c.Exchange.root = {exchange!r}
+c.Exchange.path_includes_course = True
+"""
+
+
+def prepare_exchange(path: Path) -> None:
+    """The exchange root: created if missing; world-writable with the sticky bit when this user
+    owns it (students write their submissions into it; nbgrader checks it is writable)."""
+    import os
+    import stat
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    st = path.stat()
+    if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != 0o1777:
+        path.chmod(0o1777)
+
+
+def write_student_config(root: Path, course_id: str, exchange: Path) -> Path:
+    folder = Path(root) / STUDENT_CONFIG_DIR
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o755)
+    target = folder / "nbgrader_config.py"
+    target.write_text(STUDENT_CONFIG.format(course_id=course_id, exchange=str(Path(exchange).resolve())),
+                      encoding="utf-8")
+    target.chmod(0o644)
+    return target
 
 
 def default_db_url(root: Path) -> str:

@@ -3,17 +3,21 @@
 nbgrader's own `export` writes assignment totals only. This reads every grade
 cell through nbgrader's Gradebook API, and replays each trainee's autograded
 decision log through the engine for the decision-point rows.
+
+A letter cell whose criterion the candidate's path does not assess (the path's letter has
+no rubric item for it, or a finished path had no letter: `autograde.letter_assessed`) is
+written with max_score 0 and no score, so it counts neither way in certification.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from .autograde import graded_submission
+from .autograde import Graded, assessed_letter_criteria, graded_submission, load_key
 from .course import gradebook_url
 
 COLUMNS = ["student", "case", "level", "criterion", "item", "choice", "score", "max_score",
@@ -52,19 +56,31 @@ def rows(root: Path, course_id: str = "sagssim") -> list[Row]:
                     sub = gb.find_submission(assignment.name, student.id)
                 except MissingEntry:
                     continue
+                graded = graded_submission(root, assignment.name, student.id)
+                assessed = _assessed(root, graded)
                 for nb in sub.notebooks:
                     for grade in sorted(nb.grades, key=lambda g: g.name):
                         parsed = criterion_of(grade.name)
-                        if parsed:
-                            out.append(Row(student.id, assignment.name, "criterion", parsed[1], grade.name, "",
-                                           grade.score, grade.max_score, bool(grade.needs_manual_grade),
-                                           bool(nb.flagged)))
-                    out += decision_point_rows(root, assignment.name, student.id, bool(nb.flagged))
+                        if not parsed:
+                            continue
+                        row = Row(student.id, assignment.name, "criterion", parsed[1], grade.name, "",
+                                  grade.score, grade.max_score, bool(grade.needs_manual_grade), bool(nb.flagged))
+                        if parsed[0] == "brev" and assessed is not None and parsed[1] not in assessed:
+                            row = replace(row, score=None, max_score=0.0, needs_manual_grade=False)
+                        out.append(row)
+                    out += decision_point_rows(graded, assignment.name, student.id, bool(nb.flagged))
     return out
 
 
-def decision_point_rows(root: Path, case_id: str, student: str, flagged: bool) -> list[Row]:
-    graded = graded_submission(root, case_id, student)
+def _assessed(root: Path, graded: Graded | None) -> set[str] | None:
+    """Letter criteria assessed on the candidate's path; None: all of them."""
+    if graded is None:
+        return None
+    _, lib = load_key(str(Path(root) / "keys" / f"{graded.case.id}.yaml"))
+    return assessed_letter_criteria(graded, lib)
+
+
+def decision_point_rows(graded: Graded | None, case_id: str, student: str, flagged: bool) -> list[Row]:
     if graded is None or not graded.trusted:
         return []
     chosen = {v.step: v.option or "" for v in graded.result.path}

@@ -1,11 +1,17 @@
 """nbgrader preprocessors Sagssim adds to the stock pipeline (configured by the course builder).
 
 - SagssimReview runs at the end of autograde: flags submissions whose decision
-  log is missing or damaged, shows the trainee's letter (and, to the examiner
-  only, the rubric pre-check) in the notebook, and pre-fills provisional letter
-  points that still need the examiner's confirmation.
+  log is missing or damaged, shows the letter(s) on the candidate's path (and, to
+  the examiner only, the rubric pre-check) in the notebook, narrows each letter
+  cell's mark scheme to the letter(s) on that path, and pre-fills provisional
+  letter points that still need the examiner's confirmation.
 - ScrubKeyMaterial runs in generate_feedback: removes hidden tests, mark schemes
   and examiner-only outputs, which nbgrader would otherwise show the candidate.
+- FeedbackSummary runs in generate_feedback after it: gathers, per criterion, the
+  candidate's points from the gradebook with the reasons behind them (the decision
+  points on their path, the examiner's comment, the letter pre-check of the letter on
+  their path), for DanishFeedbackExporter, whose template (grading/templates/
+  sagssim-feedback/) writes a Danish page without code, cell ids or nbgrader terms.
 - DropAddedCells runs first in autograde: an exam notebook has no cell for the
   candidate's own code, so any cell that is not in the released notebook is
   removed before anything executes, and the submission is flagged.
@@ -25,12 +31,17 @@ import re
 from pathlib import Path
 
 from nbformat.v4 import new_output
+from nbconvert.exporters import HTMLExporter
 from traitlets import Unicode
+from traitlets.config import Config
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .autograde import grade_folder, letter_provisional, load_key
+from .autograde import grade_folder, letter_assessed, letter_provisional, load_key, path_letters
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+FEEDBACK_TEMPLATE = "sagssim-feedback"
 
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
 MARK_SCHEME = re.compile(r"^[ \t]*=== BEGIN MARK SCHEME ===.*?=== END MARK SCHEME ===[ \t]*\n?", re.S | re.M)
@@ -94,37 +105,50 @@ class SagssimReview(NbGraderPreprocessor):
                 if gid == LETTER_VIEW_ID:
                     cell.outputs = self._letter_outputs(graded, lib)
                 elif gid.startswith("brev-") and cell.metadata["nbgrader"].get("task"):
+                    self._mark_scheme(cell, gid.removeprefix("brev-"), graded, lib)
                     self._provisional(gb, gid, notebook_id, assignment_id, student_id, graded, lib, cell)
             gb.db.commit()
         return nb, resources
+
+    @staticmethod
+    def _mark_scheme(cell, criterion, graded, lib) -> None:
+        """The examiner sees the rubric of the letter(s) this candidate's path reached, not every branch's."""
+        from .course import letter_task_source
+
+        if graded.trusted:
+            cell.source = letter_task_source(criterion, [(pl.step, pl.report) for pl in path_letters(graded, lib)],
+                                             on_path=True)
 
     def _provisional(self, gb, gid, notebook_id, assignment_id, student_id, graded, lib, cell) -> None:
         criterion = gid.removeprefix("brev-")
         points = float(cell.metadata["nbgrader"]["points"])
         score, reasons = letter_provisional(graded, lib, criterion, points)
+        assessed = letter_assessed(graded, lib, criterion)
         grade = gb.find_grade(gid, notebook_id, assignment_id, student_id)
         if grade.manual_score is None:  # never overwrite an examiner's decision
             grade.manual_score = score
-            grade.needs_manual_grade = True
+            grade.needs_manual_grade = assessed  # a cell the path does not assess has nothing to confirm
         comment = gb.find_comment(gid, notebook_id, assignment_id, student_id)
-        comment.auto_comment = f"{AUTO_COMMENT}: {score:g} af {points:g}. Skal bekræftes.\n{reasons}"
+        status = "Skal bekræftes." if assessed else "Intet at bekræfte."
+        comment.auto_comment = f"{AUTO_COMMENT}: {score:g} af {points:g}. {status}\n{reasons}"
 
     @staticmethod
     def _letter_outputs(graded, lib) -> list:
-        from grading.letters import check_letter
-        from simulator.casefile import rubric_items
-
         if not graded.trusted:
             text = "Dine valg og dit brev kunne ikke læses: " + "; ".join(graded.problems)
             return [new_output("display_data", data={"text/plain": text})]
+        letters = path_letters(graded, lib)
+        if not letters:
+            text = ("Sagen blev ikke gjort færdig, så der er intet afgørelsesbrev." if not graded.result.finished
+                    else "Din vej gennem sagen førte ikke til et afgørelsesbrev.")
+            return [new_output("display_data", data={"text/plain": text})]
         outputs = []
-        for step in [s for s in graded.case.steps if getattr(s, "kind", "") == "letter"]:
-            letter = graded.result.letters.get(step.id)
-            shown = letter if letter is not None else "(Brevet blev ikke afleveret.)"
-            body = f"<h3>{html.escape(step.title)}</h3><pre style='white-space:pre-wrap'>{html.escape(shown)}</pre>"
+        for pl in letters:
+            shown = pl.text if pl.sent else "(Brevet blev ikke afleveret.)"
+            body = f"<h3>{html.escape(pl.step.title)}</h3><pre style='white-space:pre-wrap'>{html.escape(shown)}</pre>"
             outputs.append(new_output("display_data", data={"text/html": body, "text/plain": shown}))
-            if letter is not None:
-                report = check_letter(letter, rubric_items(step, lib))
+            if pl.sent:
+                report = pl.report
                 rows = "".join(
                     f"<li>{'OK' if i.passed else 'MANGLER'} ({i.severity}): {html.escape(i.label)} "
                     f"<em>{html.escape(i.reason)}</em></li>" for i in report.items
@@ -150,6 +174,115 @@ class ScrubKeyMaterial(NbGraderPreprocessor):
         if (nbg.get("comment") or "").startswith(AUTO_COMMENT):
             nbg["comment"] = None  # the rubric pre-check is for the examiner; their own comment is kept
         return cell, resources
+
+
+FEEDBACK = "sagssim_feedback"
+
+
+def _points(x: float | None) -> str:
+    return "0" if not x else f"{x:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+class FeedbackSummary(NbGraderPreprocessor):
+    """Everything the Danish feedback page shows, in `resources["sagssim_feedback"]`.
+
+    Points come from the gradebook (what the examiner confirmed or set); the reasons from
+    replaying the candidate's own decision log against the key. Never key material: no
+    option feedback, no critical-error texts, no process-rule descriptions, no model letter,
+    no mark scheme; the letter pre-check shows the rubric's item labels and reasons, which
+    self-study shows trainees too."""
+
+    key_dir = Unicode("", help="Folder with the examiner's full case files (the answer key).").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from simulator.model import CRITERIA, CRITERION_LABELS
+
+        notebook_id, assignment_id, student_id, db_url = _context(resources)
+        key = Path(self.key_dir) / f"{assignment_id}.yaml"
+        graded = lib = None
+        if key.exists():
+            case, lib = load_key(str(key))
+            graded = grade_folder(case, Path(resources.get("metadata", {}).get("path") or "."))
+        with Gradebook(db_url) as gb:
+            student = gb.find_student(student_id)
+            name = " ".join(x for x in (student.first_name, student.last_name) if x) or student_id
+            sub = gb.find_submission_notebook(notebook_id, assignment_id, student_id)
+            grades = {g.name: (g.score, g.max_score, bool(g.needs_manual_grade)) for g in sub.grades}
+            comments = {c.name: c.manual_comment for c in sub.comments}
+            flagged = bool(sub.flagged)
+            total = (sub.score, sub.max_score)
+        criteria = []
+        for crit in CRITERIA:
+            entry = {"label": CRITERION_LABELS[crit], "choices": None, "letter": None}
+            if f"valg-{crit}" in grades:
+                score, max_score, _ = grades[f"valg-{crit}"]
+                entry["choices"] = {"points": _points(score), "max": _points(max_score),
+                                    "reasons": self._choice_reasons(graded, crit)}
+            if f"brev-{crit}" in grades:
+                score, max_score, open_ = grades[f"brev-{crit}"]
+                assessed = graded is None or letter_assessed(graded, lib, crit)
+                entry["letter"] = {
+                    "points": _points(score), "max": _points(max_score), "assessed": assessed,
+                    "status": ("Ikke bedømt: brevet på din vej skulle ikke bedømmes på dette punkt, så det tæller "
+                               "ikke med." if not assessed else
+                               "Foreløbige point: eksaminator har ikke bekræftet dem endnu." if open_ else
+                               "Bedømt af eksaminator."),
+                    "comment": comments.get(f"brev-{crit}") or "",
+                    "items": self._letter_items(graded, lib, crit) if assessed else [],
+                }
+            criteria.append(entry)
+        trusted = graded is not None and graded.trusted
+        letters = [{"title": pl.step.title, "text": pl.text if pl.sent else "(Brevet blev ikke afleveret.)"}
+                   for pl in (path_letters(graded, lib) if trusted else [])]
+        resources[FEEDBACK] = {
+            "student": name,
+            "case": graded.case.title if graded else assignment_id,
+            "total": {"points": _points(total[0]), "max": _points(total[1])},
+            "flagged": flagged or not trusted,
+            "problems": list(graded.problems) if graded else [],
+            "finished": bool(trusted and graded.result.finished),
+            "criteria": criteria,
+            "letters": letters,
+        }
+        return nb, resources
+
+    @staticmethod
+    def _choice_reasons(graded, criterion: str) -> list[str]:
+        if graded is None or not graded.trusted:
+            return ["Dine valg kunne ikke læses, så de er ikke bedømt automatisk. En eksaminator ser på afleveringen."]
+        score = graded.result.scores[criterion]
+        if score.score is None:
+            return ["Din vej gennem sagen kom ikke forbi et valg, der bedømmes på dette punkt."]
+        chosen = {v.step: v.label for v in graded.result.path}
+        out = [f"{i.label}: du valgte »{chosen.get(i.ref, '')}« ({_points(i.earned)} af {_points(i.possible)})."
+               for i in score.items if i.source == "choice"]
+        rules = [i for i in score.items if i.source == "rule"]
+        if rules:
+            out.append(f"Rækkefølgen i din sagsbehandling: {_points(sum(i.earned for i in rules))} af "
+                       f"{_points(sum(i.possible for i in rules))}.")
+        if not graded.result.finished:
+            out.append("Du gjorde ikke sagen færdig.")
+        return out
+
+    @staticmethod
+    def _letter_items(graded, lib, criterion: str) -> list[dict]:
+        if graded is None or not graded.trusted:
+            return []
+        return [{"label": i.label, "passed": bool(i.passed and pl.sent), "reason": i.reason}
+                for pl in path_letters(graded, lib) for i in pl.report.items if i.criterion == criterion]
+
+
+class DanishFeedbackExporter(HTMLExporter):
+    """The candidate's feedback page, from grading/templates/sagssim-feedback/ (set in the
+    course's nbgrader_config.py as GenerateFeedback.exporter_class)."""
+
+    def __init__(self, config=None, **kwargs):
+        # Set before the template environment is built; this class's section outranks the
+        # HTMLExporter settings nbgrader's GenerateFeedback writes for its own template.
+        config = Config(config) if config is not None else Config()
+        config.DanishFeedbackExporter.template_name = FEEDBACK_TEMPLATE
+        config.DanishFeedbackExporter.extra_template_basedirs = [str(TEMPLATES)]
+        super().__init__(config=config, **kwargs)
 
 
 class ReplayExecute(NbGraderPreprocessor):

@@ -1,19 +1,21 @@
 """The candidate's certification report: one self-contained HTML file (chart inline), Danish.
 
-It states the decision and, per criterion, the score, the cut, the grade cells,
-decision points and letter items behind it, and the provisions the criterion
-rests on (quoted from the legal registry). A machine-readable copy of the
+Page 1 is a summary: the candidate's name (nbgrader's student record), the decision
+and its reasons, each criterion's score against its cut. The evidence follows: per
+criterion the grade cells, the decision points and the letter items behind the score,
+and the provisions the criterion rests on (quoted from the legal registry). The HTML
+comes from the Jinja2 template grading/templates/certificate.html.j2. A machine-readable copy of the
 decision is embedded as JSON (`<script id="sagssim-afgoerelse">`), so a test or an
 appeal board can check the figures against the gradebook.
 
-PDF: made with headless Chromium when it is installed (`chromium --print-to-pdf`);
+PDF: made with headless Chromium when it is installed (`chromium --print-to-pdf`), on A4
+(the template's `@page` rule);
 otherwise only HTML is written and the caller is told why.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import json
 import shutil
 import subprocess
@@ -31,16 +33,8 @@ OUTCOME_TEXT = {PASSED: "Bestået", FAILED: "Ikke bestået", PENDING: "Afventer 
 OUTCOME_COLOR = {PASSED: "#2e7d32", FAILED: "#b71c1c", PENDING: "#8a6d00"}
 PART_TEXT = {"valg": "Dine valg i sagen", "brev": "Dit afgørelsesbrev"}
 SEVERITY_TEXT = {"kritisk": "kritisk", "vaesentlig": "væsentlig", "formel": "formel"}
-CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:60rem;margin:2rem auto;
-padding:0 1rem;color:#1a1a1a;line-height:1.45}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1.05rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.3rem .5rem;
-text-align:left;vertical-align:top}th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap}
-.afgoerelse{border:3px solid;padding:1rem;border-radius:.4rem}.lov{background:#f7f7fb;padding:.5rem 1rem;
-border-left:4px solid #3465a4}.note{color:#555;font-size:.9rem}.ok{color:#2e7d32}.ikke{color:#b71c1c}
-@media print{body{margin:0}h2{break-after:avoid}table{break-inside:auto}}
-"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "certificate.html.j2"
 
 
 def dk(x: float | None, decimals: int = 2) -> str:
@@ -53,10 +47,6 @@ def pts(x: float) -> str:
     return f"{x:g}".replace(".", ",")
 
 
-def esc(x) -> str:
-    return html.escape(str(x))
-
-
 def chart_png(decision: Decision) -> bytes:
     """One bar per criterion (the candidate's score) with the cut marked."""
     from simulator.charts import Bar, bars_png
@@ -65,18 +55,6 @@ def chart_png(decision: Decision) -> bytes:
                 "#2e7d32" if decision.criteria[c].passed else "#b71c1c", decision.criteria[c].cut)
             for c in CRITERIA]
     return bars_png(bars, "Andel af de mulige point (sort streg = grænsen for at bestå)", "ikke bedømt")
-
-
-def _provisions(ids, lib) -> str:
-    provs = lib.provisions
-    items = []
-    for pid in ids:
-        p = provs.get(pid)
-        if p is None:
-            continue
-        items.append(f"<li><b>{esc(p.law)} {esc(p.paragraph)}</b>: {esc(p.gist)} "
-                     f"<span class='note'>({esc(p.version)})</span></li>")
-    return f"<ul>{''.join(items)}</ul>" if items else ""
 
 
 def _cite(ids, lib) -> str:
@@ -96,119 +74,86 @@ def _case_info(root: Path | None, case_id: str):
     return load_key(str(key))[0]
 
 
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
+                       undefined=StrictUndefined, trim_blocks=False)
+
+
 def render(decision: Decision, evidence: Evidence, rules: PassRules, lib, cases: dict | None = None,
            today: str | None = None) -> str:
+    """The report as HTML, from grading/templates/certificate.html.j2."""
+    from markupsafe import Markup
+
     cases = cases if cases is not None else {c: _case_info(evidence.root, c) for c in decision.cases}
     s = decision.student
-    title = lambda c: esc(cases[c].title) if cases.get(c) is not None else esc(c)  # noqa: E731
-    out = [f"<!DOCTYPE html><html lang='da'><head><meta charset='utf-8'>"
-           f"<title>Certificering: {esc(s)}</title><style>{CSS}</style></head><body>"]
-    out.append(f"<h1>Certificering i lovpligtig sagsbehandling – resultat for {esc(s)}</h1>")
-    out.append(f"<p class='note'>Dato: {esc(today or date.today().isoformat())}. Beståelsesregler: "
-               f"{esc(rules.name)} (version {rules.version}). Sager: "
-               f"{', '.join(title(c) for c in decision.cases) or 'ingen'}.</p>")
+    title = lambda c: cases[c].title if cases.get(c) is not None else c  # noqa: E731
+    provs = lib.provisions
 
-    color = OUTCOME_COLOR[decision.outcome]
-    out.append(f"<div class='afgoerelse' style='border-color:{color}'>"
-               f"<h2 style='border:0;margin-top:0;color:{color}' id='resultat'>Resultat: "
-               f"{OUTCOME_TEXT[decision.outcome]}</h2>")
-    if decision.outcome == PASSED:
-        out.append("<p>Du har nået grænsen på alle fire kriterier, du har ingen kritiske fejl, "
-                   "og du har afleveret nok sager.</p>")
-    if decision.reasons:
-        out.append("<p>Du har ikke bestået, fordi:</p>" if decision.outcome == FAILED
-                   else "<p>Disse krav er ikke opfyldt:</p>")
-        out.append("<ul class='grunde'>" + "".join(f"<li>{esc(r)}</li>" for r in decision.reasons) + "</ul>")
-    if decision.pending:
-        out.append("<p>Der er endnu ikke truffet afgørelse, fordi en eksaminator først skal:</p><ul>"
-                   + "".join(f"<li>{esc(r)}</li>" for r in decision.pending) + "</ul>")
-    out.append("</div>")
-
-    out.append("<h2>Overblik</h2>")
-    out.append(f"<img alt='Søjlediagram: din score på hvert kriterium og grænsen for at bestå' "
-               f"src='data:image/png;base64,{base64.b64encode(chart_png(decision)).decode()}' style='max-width:100%'>")
-    out.append("<table class='overblik'><tr><th>Kriterium</th><th>Din score</th><th>Grænse</th>"
-               "<th>Bedømt i sager</th><th>Point</th><th>Resultat</th></tr>")
-    for crit in CRITERIA:
-        r = decision.criteria[crit]
-        out.append(f"<tr data-criterion='{crit}'><td>{esc(r.label)}</td><td class='num'>{dk(r.score)}</td>"
-                   f"<td class='num'>{dk(r.cut)}</td><td class='num'>{r.cases}</td>"
-                   f"<td class='num'>{pts(r.earned)} af {pts(r.possible)}</td>"
-                   f"<td class='{'ok' if r.passed else 'ikke'}'>{'nået' if r.passed else 'ikke nået'}</td></tr>")
-    out.append("</table>")
-    out.append("<p class='note'>Din score på et kriterium er de point, du har fået på kriteriet i alle dine sager "
-               "(både valgene og brevet), delt med de point, der kunne opnås. Hvert kriterium skal nå grænsen "
-               "for sig; en høj score på ét kriterium kan ikke opveje en lav score på et andet.</p>")
-
+    summary = [{"criterion": c, "label": r.label, "score": dk(r.score), "cut": dk(r.cut), "cases": r.cases,
+                "points": f"{pts(r.earned)} af {pts(r.possible)}", "passed": r.passed}
+               for c, r in decision.criteria.items()]
     crit = evidence.critical[evidence.critical["student"] == s]
-    out.append("<h2>Kritiske fejl</h2>")
-    if crit.empty:
-        out.append("<p>Du har ingen kritiske fejl.</p>")
-    else:
-        out.append("<p>En kritisk fejl er en fejl, der ville gøre en rigtig afgørelse ulovlig. "
-                   f"Der må højst stå {rules.max_critical_errors}.</p><table><tr><th>Sag</th><th>Fejl</th>"
-                   "<th>Retsgrundlag</th><th>Status</th></tr>")
-        for r in crit.itertuples():
-            status = (f"Tilsidesat af eksaminator {esc(r.set_aside_by)}: {esc(r.set_aside_reason)}"
-                      if r.set_aside else "Står ved magt")
-            out.append(f"<tr class='kritisk'><td>{title(r.case)}</td><td>{esc(r.text)}</td>"
-                       f"<td>{esc(_cite(r.legal, lib))}</td><td>{status}</td></tr>")
-        out.append("</table>")
+    critical = [{"case": title(r.case), "text": r.text, "legal": _cite(r.legal, lib),
+                 "status": (f"Tilsidesat af eksaminator {r.set_aside_by}: {r.set_aside_reason}" if r.set_aside
+                            else "Står ved magt")} for r in crit.itertuples()]
 
     cells = evidence.cells[evidence.cells["student"] == s]
-    dps = evidence.decision_points[evidence.decision_points["student"] == s]
-    letters = evidence.letter_items[evidence.letter_items["student"] == s]
+    criteria = []
     for c in CRITERIA:
         r = decision.criteria[c]
-        out.append(f"<h2 id='kriterium-{c}'>{esc(r.label)}: {dk(r.score)} (grænse {dk(r.cut)}) – "
-                   f"{'nået' if r.passed else 'ikke nået'}</h2>")
-        basis = rules.legal_basis.get(c, ())
-        if basis:
-            out.append(f"<div class='lov'><p><b>Retsgrundlag</b></p>{_provisions(basis, lib)}</div>")
-        mine = cells[cells["criterion"] == c]
-        if not mine.empty:
-            out.append("<h3>Point pr. sag</h3><table><tr><th>Sag</th><th>Del</th><th>Point</th><th>Status</th></tr>")
-            for x in mine.sort_values(["case", "part"], ascending=[True, False]).itertuples():
-                status = ("foreløbig, ikke bekræftet" if x.needs_manual_grade else "bekræftet") \
-                    if x.part == "brev" else "beregnet ud fra dine gemte valg"
-                if x.flagged:
-                    status = "afleveringen er markeret til kontrol"
-                out.append(f"<tr data-case='{esc(x.case)}' data-item='{esc(x.item)}'><td>{title(x.case)}</td>"
-                           f"<td>{PART_TEXT.get(x.part, x.part)}</td>"
-                           f"<td class='num'>{pts(round(x.score, 2))} af {pts(x.max_score)}</td><td>{status}</td></tr>")
-            out.append("</table>")
-        d = dps[dps["criterion"] == c]
-        if not d.empty:
-            out.append("<h3>Beslutningspunkter bag din score</h3><table><tr><th>Sag</th><th>Trin</th>"
-                       "<th>Dit valg</th><th>Point</th><th>Retsgrundlag</th></tr>")
-            for x in d.itertuples():
-                case = cases.get(x.case)
-                step = next((st for st in case.steps if st.id == x.step), None) if case else None
-                opt = next((o for o in step.options if o.id == x.choice), None) \
-                    if isinstance(step, ChoiceStep) else None
-                legal = tuple(step.legal if step else ()) + tuple(opt.legal if opt else ())
-                out.append(f"<tr><td>{title(x.case)}</td><td>{esc(step.title if step else x.step)}</td>"
-                           f"<td>{esc(opt.label if opt else x.choice)}</td>"
-                           f"<td class='num'>{pts(round(x.score, 2))} af {pts(round(x.max_score, 2))}</td>"
-                           f"<td>{esc(_cite(dict.fromkeys(legal), lib))}</td></tr>")
-            out.append("</table>")
-        li = letters[letters["criterion"] == c]
-        if not li.empty:
-            out.append("<h3>Brevet: punkter i bedømmelsen</h3><p class='note'>Den automatiske kontrol af brevet "
-                       "er kun vejledende. Det er eksaminators point i tabellen ovenfor, der tæller.</p>"
-                       "<table><tr><th>Sag</th><th>Punkt</th><th>Vægt</th><th>Fundet i brevet</th>"
-                       "<th>Retsgrundlag</th></tr>")
-            for x in li.itertuples():
-                out.append(f"<tr><td>{title(x.case)}</td><td>{esc(x.label)}</td>"
-                           f"<td>{SEVERITY_TEXT.get(x.severity, x.severity)}</td>"
-                           f"<td>{'ja' if x.passed else 'nej'}</td><td>{esc(_cite(x.legal, lib))}</td></tr>")
-            out.append("</table>")
-    out.append("<h2>Hvis du er uenig</h2><p>Du kan bede om at få resultatet vurderet igen. Henvend dig til den, "
-               "der har afholdt prøven, og henvis til de punkter i denne rapport, du er uenig i. "
-               "Rapporten viser alle de point, afgørelsen bygger på.</p>")
-    data = json.dumps(decision.to_dict(), ensure_ascii=False).replace("</", "<\\/")
-    out.append(f"<script type='application/json' id='sagssim-afgoerelse'>{data}</script></body></html>")
-    return "\n".join(out)
+        rows = []
+        for x in cells[cells["criterion"] == c].sort_values(["case", "part"], ascending=[True, False]).itertuples():
+            if x.max_score <= 0:
+                points, status = "–", "ikke bedømt på din vej (tæller ikke med)"
+            else:
+                points = f"{pts(round(x.score, 2))} af {pts(x.max_score)}"
+                status = (("foreløbig, ikke bekræftet" if x.needs_manual_grade else "bekræftet") if x.part == "brev"
+                          else "beregnet ud fra dine gemte valg")
+            if x.flagged:
+                status = "afleveringen er markeret til kontrol"
+            rows.append({"case": x.case, "item": x.item, "title": title(x.case), "part": PART_TEXT.get(x.part, x.part),
+                         "points": points, "status": status})
+        criteria.append({"criterion": c, "label": r.label, "score": dk(r.score), "cut": dk(r.cut), "passed": r.passed,
+                         "provisions": [provs[p] for p in rules.legal_basis.get(c, ()) if p in provs], "cells": rows})
+    return _environment().get_template(TEMPLATE).render(
+        name=evidence.name(s), student=s, today=today or date.today().isoformat(),
+        rules_name=rules.name, rules_version=rules.version, case_titles=[title(c) for c in decision.cases],
+        outcome=OUTCOME_TEXT[decision.outcome], color=OUTCOME_COLOR[decision.outcome],
+        passed=decision.outcome == PASSED, failed=decision.outcome == FAILED,
+        reasons=list(decision.reasons), pending=list(decision.pending), summary=summary,
+        critical_standing=decision.critical_standing, max_critical=rules.max_critical_errors,
+        chart=base64.b64encode(chart_png(decision)).decode(), critical=critical, criteria=criteria,
+        cases=[_case_evidence(evidence, s, cid, cases.get(cid), title(cid), lib) for cid in decision.cases],
+        decision_json=Markup(json.dumps(decision.to_dict(), ensure_ascii=False).replace("</", "<\\/")),
+    )
+
+
+def _case_evidence(evidence: Evidence, student: str, case_id: str, case, title: str, lib) -> dict:
+    """One case's evidence: each decision point on the path once, with its points per criterion,
+    and the letter pre-check per criterion (what was found, what was not)."""
+    dps = evidence.decision_points
+    dps = dps[(dps["student"] == student) & (dps["case"] == case_id)]
+    steps = {st.id: st for st in case.steps} if case is not None else {}
+    points = []
+    for (step_id, choice), d in dps.groupby(["step", "choice"], sort=False):
+        step = steps.get(step_id)
+        opt = next((o for o in step.options if o.id == choice), None) if isinstance(step, ChoiceStep) else None
+        by_crit = {x.criterion: f"{pts(round(x.score, 2))} af {pts(round(x.max_score, 2))}" for x in d.itertuples()}
+        points.append({"step": step.title if step else step_id, "choice": opt.label if opt else choice,
+                       "points": [f"{CRITERION_LABELS[c].split()[0]}: {by_crit[c]}" for c in CRITERIA if c in by_crit]})
+    li = evidence.letter_items
+    li = li[(li["student"] == student) & (li["case"] == case_id)]
+    letters = []
+    for c in CRITERIA:
+        d = li[li["criterion"] == c]
+        if d.empty:
+            continue
+        letters.append({"label": CRITERION_LABELS[c], "found": int(d["passed"].astype(bool).sum()), "total": len(d),
+                        "missing": [{"label": x.label, "severity": SEVERITY_TEXT.get(x.severity, x.severity),
+                                     "legal": _cite(x.legal, lib)} for x in d.itertuples() if not x.passed]})
+    return {"title": title, "decision_points": points, "letters": letters}
 
 
 def find_chromium() -> str | None:

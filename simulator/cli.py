@@ -161,8 +161,14 @@ def cmd_build_course(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    print(f"Course written to {Path(args.dir).resolve()} with assignments: {', '.join(written)}")
-    print("Next: cd there and run `nbgrader generate_assignment <case>` for each, then release.")
+    from grading.course import STUDENT_CONFIG_DIR
+
+    root = Path(args.dir).resolve()
+    print(f"Course written to {root} with assignments: {', '.join(written)}")
+    print(f"Students' nbgrader config (course id and exchange): {root / STUDENT_CONFIG_DIR / 'nbgrader_config.py'}")
+    print("  install it as ~/.jupyter/nbgrader_config.py for each student, or as /etc/jupyter/nbgrader_config.py")
+    print("Next: cd there, run `nbgrader generate_assignment <case>` and `nbgrader release_assignment <case>` "
+          "for each case (docs/exam-guide.md).")
     return 0
 
 
@@ -212,10 +218,23 @@ def cmd_certify(args: argparse.Namespace) -> int:
     files, notes = write_reports(evidence, decisions, rules, load_library(), out, pdf=args.pdf)
     for d in decisions.values():
         print(f"{d.student}: {d.outcome}" + (f" ({'; '.join(d.reasons)})" if d.reasons else ""))
+    _print_unconfirmed(evidence.cells[evidence.cells["student"].isin(list(decisions))])
     for note in notes:
         print(note, file=sys.stderr)
     print(f"{len(files)} files written to {out}")
     return 0
+
+
+def _print_unconfirmed(cells) -> None:
+    """Every letter grade still waiting for an examiner, and where to confirm it."""
+    open_ = cells[(cells["part"] == "brev") & cells["needs_manual_grade"].astype(bool)]
+    if open_.empty:
+        return
+    print(f"\n{len(open_)} letter grade(s) not yet confirmed by an examiner (decision 'afventer' until then).\n"
+          "Confirm each in formgrader: Manual Grading > case > notebook > submission; check the letter and the\n"
+          "prefilled score, then click 'Resolve' beside the score (or type another score and press Tab):")
+    for r in open_.sort_values(["student", "case", "item"]).itertuples():
+        print(f"  {r.student:<16} {r.case:<10} {r.item:<24} provisional {r.score:g} of {r.max_score:g}")
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
@@ -248,13 +267,18 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     (out / "fordelinger.png").write_bytes(an.png(an.plot_distributions(tables["kriterier"].set_index("student"), cuts)))
     if not tables["beslutningspunkter"].empty:
         (out / "beslutningspunkter.png").write_bytes(an.png(an.plot_item_map(tables["beslutningspunkter"])))
+    warnings = an.small_cohort_warnings(cells, dps)
+    (out / "rapport.md").write_text(an.summary_markdown(tables, warnings, an.cohort_size(cells)), encoding="utf-8")
+    for w in warnings:
+        print(f"ADVARSEL: {w}", file=sys.stderr)
     rel = tables["reliabilitet"].set_index("criterion")["alpha"]
-    print("Cronbach's alpha: " + ", ".join(f"{k}={v:.2f}" for k, v in rel.items()))
+    print("Cronbach's alpha: " + ", ".join(f"{k}={v:.2f}" for k, v in rel.items())
+          + (f" (only {an.cohort_size(cells)} candidates: not meaningful)" if warnings else ""))
     weak = tables["beslutningspunkter"]
     if not weak.empty:
         weak = weak[weak["flag"] != ""]
         print(f"{len(weak)} decision point item(s) flagged (see beslutningspunkter.csv)")
-    print(f"tables and figures written to {out}")
+    print(f"report, tables and figures written to {out} (start with rapport.md)")
     return 0
 
 

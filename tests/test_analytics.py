@@ -10,7 +10,7 @@ from grading import analytics as an
 from simulator.engine import play_headless
 from simulator.model import CRITERIA
 
-from conftest import case_by_id
+from conftest import ROOT, case_by_id
 from synthetic import choose_path, cohort
 
 FLAT = ("A", "s3")  # the decision point made non-discriminating
@@ -177,3 +177,39 @@ def test_figures_render(synth):
     for fig in figs:
         data = an.png(fig)
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+# ---------------------------------------------------------------- small cohorts
+
+
+def test_small_cohort_is_warned_about_in_danish(synth):
+    dps, cells, *_ = synth
+    few = sorted(cells["student"].unique())[:3]
+    small_cells, small_dps = cells[cells["student"].isin(few)], dps[dps["student"].isin(few)]
+    warnings = an.small_cohort_warnings(small_cells, small_dps)
+    assert warnings and "kun 3 kandidater" in warnings[0] and "Cronbach's α" in warnings[0]
+    rel = an.reliability(small_cells)
+    assert (rel["note"] == an.SMALL_COHORT_NOTE).all()
+    assert an.small_cohort_warnings(cells, dps) == []
+    assert (an.reliability(cells)["note"] == "").all()
+
+
+def test_analyse_command_warns_on_stderr_and_in_the_report(tmp_path, capsys):
+    from simulator.cli import main
+
+    demo = pd.read_csv(ROOT / "course" / "data" / "demo-kohorte.csv", keep_default_na=False, na_values=[""])
+    three = sorted(demo["student"].unique())[:3]
+    small = tmp_path / "small.csv"
+    demo[demo["student"].isin(three)].to_csv(small, index=False)
+    assert main(["analyse", "--csv", str(small), "--out", str(tmp_path / "small")]) == 0
+    err = capsys.readouterr().err
+    assert "ADVARSEL" in err and "kun 3 kandidater" in err
+    report = (tmp_path / "small" / "rapport.md").read_text(encoding="utf-8")
+    assert "## Advarsel" in report and "kun 3 kandidater" in report
+    assert an.SMALL_COHORT_NOTE in pd.read_csv(tmp_path / "small" / "reliabilitet.csv")["note"].tolist()
+
+    n = demo["student"].nunique()
+    assert n >= an.MIN_COHORT
+    assert main(["analyse", "--csv", str(ROOT / "course" / "data" / "demo-kohorte.csv"), "--out", str(tmp_path / "all")]) == 0
+    assert "ADVARSEL" not in capsys.readouterr().err
+    assert "## Advarsel" not in (tmp_path / "all" / "rapport.md").read_text(encoding="utf-8")

@@ -122,8 +122,11 @@ class Text(HTMLParser):
 def certified(tmp_path_factory):
     course = build_cohort_course(tmp_path_factory.mktemp("certify") / "course", autograde="fast")
     root = course.root
-    pending = course.trainees[0].id  # this candidate's letters stay unconfirmed
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "sagssim") as gb:
+        # the first candidate with a letter score to confirm: theirs stay unconfirmed
+        pending = next(t.id for t in course.trainees
+                       if any(g.needs_manual_grade for a in gb.assignments for nb in gb.find_submission(a.name, t.id).notebooks
+                              for g in nb.grades if g.name.startswith("brev-")))
         for a in gb.assignments:
             for sub in a.submissions:
                 for nb in sub.notebooks:
@@ -141,15 +144,23 @@ def certified(tmp_path_factory):
 
 
 def gradebook_scores(root) -> dict:
-    """(student, criterion) -> (earned, possible) straight from the gradebook."""
+    """(student, criterion) -> (earned, possible) straight from the gradebook, leaving out the
+    letter cells of a criterion the candidate's path does not assess (they count neither way)."""
+    from grading.autograde import graded_submission, letter_assessed
+
     acc: dict = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "sagssim") as gb:
         for a in gb.assignments:
             for sub in a.submissions:
+                graded = graded_submission(root, a.name, sub.student.id)
                 for nb in sub.notebooks:
                     for g in nb.grades:
                         if g.name.startswith(("valg-", "brev-")) and g.name != "brev-visning":
                             crit = g.name.split("-", 1)[1]
+                            if g.name.startswith("brev-") and graded is not None \
+                                    and not letter_assessed(graded, load_library(), crit):
+                                assert g.manual_score == 0 and not g.needs_manual_grade
+                                continue
                             e, p = acc.get((sub.student.id, crit), (0.0, 0.0))
                             acc[(sub.student.id, crit)] = (e + (g.score or 0.0), p + g.max_score)
     return acc
@@ -161,12 +172,16 @@ def test_one_report_per_candidate_matching_the_gradebook(certified):
     assert [p.stem for p in reports] == sorted(t.id for t in course.trainees)
     gb = gradebook_scores(course.root)
     flagged = {student for (student, _, _), (_, _, flag) in grade_table(course.root).items() if flag}
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", "sagssim") as book:
+        waiting = {sub.student.id for a in book.assignments for sub in a.submissions for nb in sub.notebooks
+                   for g in nb.grades if g.name.startswith("brev-") and g.needs_manual_grade}
+    assert waiting == {pending}  # the examiner confirmed everyone else's letters
     assert {course.tampered[0], course.missing[0], course.cheat[0]} <= flagged
     outcomes = set()
     for path in reports:
         student = path.stem
         html = path.read_text(encoding="utf-8")
-        data = json.loads(re.search(r"id='sagssim-afgoerelse'>(.*?)</script>", html, re.S).group(1))
+        data = json.loads(re.search(r"id=[\"']sagssim-afgoerelse[\"']>(.*?)</script>", html, re.S).group(1))
         assert data["student"] == student
         for crit in CRITERIA:
             earned, possible = gb[(student, crit)]
@@ -174,10 +189,10 @@ def test_one_report_per_candidate_matching_the_gradebook(certified):
             assert c["earned"] == pytest.approx(earned, abs=0.01) and c["possible"] == pytest.approx(possible)
             assert c["score"] == pytest.approx(earned / possible, abs=1e-4)
             # the visible table says the same
-            row = re.search(rf"<tr data-criterion='{crit}'>(.*?)</tr>", html, re.S).group(1)
+            row = re.search(rf"<tr data-criterion=[\"']{crit}[\"']>(.*?)</tr>", html, re.S).group(1)
             assert f"{earned / possible:.2f}".replace(".", ",") in row
         below = [c for c in CRITERIA if gb[(student, c)][0] / gb[(student, c)][1] < rules.cuts[c] - 1e-9]
-        if student == pending or student in flagged:
+        if student in waiting or student in flagged:
             expected = PENDING
         elif below or data["critical_standing"] > 0:
             expected = FAILED
@@ -224,3 +239,224 @@ def test_analyse_command_writes_tables_and_figures(certified, tmp_path):
     rel = pd.read_csv(tmp_path / "reliabilitet.csv")
     assert list(rel["criterion"]) == [*CRITERIA, "samlet"]
     assert (tmp_path / "fordelinger.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# ---------------------------------------------------------------- cases with a letter on each of two branches
+
+BRANCH_STUDENTS = "id,first_name,last_name\n"
+
+
+def two_letter_cases() -> list[str]:
+    from grading.autograde import letter_steps
+    from conftest import CASE_IDS, case_by_id
+
+    return [c for c in CASE_IDS if len(letter_steps(case_by_id(c))) >= 2]
+
+
+@pytest.fixture(scope="module")
+def branches(tmp_path_factory):
+    """Every two-letter case played once along each letter's branch, graded by `sagssim grade`
+    (nbgrader's Autograde pipeline with Sagssim's preprocessors), feedback generated."""
+    from grading.autograde import letter_steps
+    from conftest import case_by_id
+    from cohort_fixture import LETTERS_DIR, run, submit_walk, walk_to_letter
+
+    cases = two_letter_cases()
+    assert cases, "no case has two letter steps any more; this test needs one"
+    work = tmp_path_factory.mktemp("branches")
+    root = work / "course"
+    played = []  # (student, case, letter step, text)
+    rows = []
+    for cid in cases:
+        case = case_by_id(cid)
+        flawed = sorted(p for p in (LETTERS_DIR / cid).glob("*.txt") if p.name != "model.txt")
+        for n, step in enumerate(letter_steps(case)):
+            walk = walk_to_letter(case, step.id)
+            assert walk is not None, (cid, step.id)
+            # a flawed letter on one branch, the model letter (if the branch has one) on the other
+            text = (flawed[0].read_text(encoding="utf-8") if n == 0 and flawed else None) or step.model_letter \
+                or flawed[-1].read_text(encoding="utf-8")
+            student = f"{cid}{n + 1}"
+            played.append((student, cid, step, text, walk))
+            rows.append(f"{student},Kirsten {cid.title()},Æbelø-{n + 1}\n")
+    (work / "students.csv").write_text(BRANCH_STUDENTS + "".join(rows), encoding="utf-8")
+    run("sagssim", "build-course", str(root), "--students", str(work / "students.csv"), "--cases", ",".join(cases),
+        cwd=work)
+    for cid in cases:
+        run("nbgrader", "generate_assignment", cid, "--force", cwd=root)
+    for student, cid, step, text, walk in played:
+        submit_walk(root, cid, student, walk, text)
+    graded = run("sagssim", "grade", str(root), cwd=root)
+    for cid in cases:
+        run("nbgrader", "generate_feedback", cid, "--force", cwd=root)
+    return root, played, graded
+
+
+def test_prefilled_letter_points_are_those_of_the_letter_on_the_path(branches, library):
+    """Formgrader's prefilled letter points (nbgrader's Gradebook after autograde) equal the
+    letter check of the letter the candidate wrote, not an average with the branch never reached."""
+    root, played, _ = branches
+    checked = 0
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "sagssim") as gb:
+        for student, cid, step, text, walk in played:
+            scores = self_study_check(root, cid, walk, text, step).scores
+            nb = gb.find_submission_notebook(cid, cid, student)
+            assert not nb.flagged, (student, cid)
+            cells = {g.name: g for g in nb.grades if g.name.startswith("brev-")}
+            assert cells, (student, cid)
+            for name, grade in cells.items():
+                crit = name.removeprefix("brev-")
+                if scores.get(crit) is None:  # this letter does not test the criterion: nothing to confirm
+                    assert grade.manual_score == 0 and not grade.needs_manual_grade, (student, name)
+                    continue
+                assert grade.manual_score == pytest.approx(round(scores[crit] * 10, 2), abs=0.011), (student, name)
+                assert grade.needs_manual_grade
+                checked += 1
+    assert checked >= 2 * len(played)
+    # one of the letters is a flawed one: its points are between nothing and full marks
+    assert any(0 < g < 10 for g in _letter_scores(root))
+
+
+def self_study_check(root, cid: str, walk: list[str], text: str, step):
+    """The letter check as self-study and `sagssim play --json` show it for this walk and letter,
+    on the course's own copy of the case and rubric (what the grader used)."""
+    from grading.autograde import load_key
+    from simulator.cli import letter_checks
+    from simulator.engine import events_for
+
+    case, lib = load_key(str(root / "keys" / f"{cid}.yaml"))
+    return letter_checks(case, events_for(case, walk, [text]), lib)[step.id]
+
+
+def _letter_scores(root) -> list[float]:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "sagssim") as gb:
+        return [g.manual_score for a in gb.assignments for s in a.submissions for nb in s.notebooks
+                for g in nb.grades if g.name.startswith("brev-")]
+
+
+def test_examiner_sees_only_the_letter_and_rubric_on_the_path(branches, library):
+    import nbformat
+
+    from grading.autograde import letter_steps
+    from conftest import case_by_id
+
+    root, played, _ = branches
+    for student, cid, step, text, walk in played:
+        others = [s for s in letter_steps(case_by_id(cid)) if s.id != step.id]
+        nb = nbformat.read(root / "autograded" / student / cid / f"{cid}.ipynb", as_version=4)
+        by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+        view = "\n".join(o.get("data", {}).get("text/plain", "") for o in by_id["brev-visning"].outputs)
+        assert text.strip()[:80] in view and "ikke afleveret" not in view
+        for crit in ("begrundelse", "klagevejledning"):
+            scheme = by_id[f"brev-{crit}"].source
+            assert f"`{step.id}`" in scheme and not any(f"`{o.id}`" in scheme for o in others)
+            items = [i for i in self_study_check(root, cid, walk, text, step).items if i.criterion == crit]
+            assert scheme.count("\n- (") == len(items) > 0, (student, crit)
+    # the source notebook (generated once for all candidates) names both branches' letters
+    cid = played[0][1]
+    source = nbformat.read(root / "source" / cid / f"{cid}.ipynb", as_version=4)
+    scheme = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "brev-begrundelse")
+    assert all(f"`{s.id}`" in scheme for s in letter_steps(case_by_id(cid)))
+    assert "kun det tæller" in scheme
+
+
+def test_certificate_lists_only_the_letter_on_the_path(branches, tmp_path):
+    from grading.certify import collect
+
+    root, played, _ = branches
+    evidence = collect(root)
+    for student, cid, step, _, _ in played:
+        steps = set(evidence.letter_items[(evidence.letter_items["student"] == student)
+                                          & (evidence.letter_items["case"] == cid)]["step"])
+        assert steps == {step.id}, (student, cid, steps)
+
+
+def test_grade_prints_no_sqlalchemy_warnings(branches):
+    """`sagssim grade` on new submissions: nbgrader 0.9's add_submission used to print three
+    SAWarnings per submission; stderr has the progress bar and nothing else."""
+    _, played, graded = branches
+    assert f"graded {len(played)} of {len(played)} submissions" in graded.stdout
+    assert "Bedømmer" in graded.stderr
+    assert "SAWarning" not in graded.stderr and "Warning" not in graded.stderr, graded.stderr[-2000:]
+
+
+NBGRADER_TERMS = ("Test cell", "Student's task", "Student's answer", "Score:", "Grade cell", "Comments:", "(Top)",
+                  "grade_id", "nbgrader", "valg-", "brev-", "criterion_points", "import ", "print(", "start(",
+                  "Written response", "Coding free-response", "Late submission")
+
+
+def test_feedback_is_danish_with_reasons_and_no_code(branches):
+    from grading.autograde import load_key
+    from simulator.engine import play_headless
+    from simulator.model import CRITERIA as CRITS
+    from cohort_fixture import GENERIC_KEY_MARKERS, key_strings, scan
+
+    root, played, _ = branches
+    for student, cid, step, text, walk in played:
+        path = root / "feedback" / student / cid / f"{cid}.html"
+        page = path.read_text(encoding="utf-8")
+        parser = Text()
+        parser.feed(page)
+        shown = " ".join(" ".join(parser.parts).split())
+        assert '<html lang="da">' in page
+        assert [t for t in NBGRADER_TERMS if t in page] == [], student
+        assert "<pre" not in page.replace("<pre class=\"brev\">", "")  # the only preformatted text is the letter
+        case, _ = load_key(str(root / "keys" / f"{cid}.yaml"))
+        assert case.title in shown and "Kirsten" in shown  # the candidate's name from the gradebook
+        result = play_headless(case, walk, [text])
+        labels = {v.step: v.label for v in result.path}
+        for crit in CRITS:
+            s = result.scores[crit]
+            if s.score is None:
+                continue
+            assert CRITERION_LABELS[crit] in shown
+            # every decision point behind the score is named with the candidate's own choice and its points
+            for item in (i for i in s.items if i.source == "choice"):
+                assert f"{item.label}: du valgte »{' '.join(labels[item.ref].split())}«" in shown, (student, item.ref)
+        report = self_study_check(root, cid, walk, text, step)
+        for item in report.items:  # the letter's points come with the reason for each rubric item
+            assert " ".join(item.reason.split()) in shown, (student, item.id)
+        assert ("Mangler:" in shown) == any(not i.passed for i in report.items)
+        assert "Foreløbige point" in shown  # nothing confirmed yet, and the page says so
+        needles = {n for n in (set(GENERIC_KEY_MARKERS) | key_strings(case)) if n not in text}
+        assert scan([path], needles) == [], student
+
+
+def test_certificate_pdf_is_a4_titled_with_the_name_and_summarised_on_page_one(branches, tmp_path, library):
+    from pypdf import PdfReader
+
+    from grading.report import find_chromium
+
+    root, played, _ = branches
+    student, cid = played[0][0], played[0][1]
+    assert find_chromium() is not None, "Chromium is needed for the PDF (make system-deps installs it)"
+    assert main(["certify", str(root), "--out", str(tmp_path), "--student", student, "--pdf"]) == 0
+    html = (tmp_path / f"{student}.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="da">' in html
+    pdf = PdfReader(tmp_path / f"{student}.pdf")
+    name = f"Kirsten {cid.title()} Æbelø-1"
+    for page in pdf.pages:  # A4: 210 × 297 mm = 595.3 × 841.9 pt, not US Letter's 612 × 792
+        box = page.mediabox
+        assert (float(box.width), float(box.height)) == pytest.approx((595.3, 841.9), abs=1.0)
+    assert name in (pdf.metadata.title or "")
+    first = " ".join(pdf.pages[0].extract_text().split())
+    assert name in first and "Resultat:" in first
+    for crit in CRITERIA:
+        assert CRITERION_LABELS[crit] in first
+    assert "Grundlaget for afgørelsen" not in first  # the evidence starts on page 2
+    rest = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages[1:])
+    assert rest.startswith("Grundlaget for afgørelsen")
+    assert 2 <= len(pdf.pages) <= 5, len(pdf.pages)  # one case: a summary page and a few pages of evidence
+
+
+def test_certify_names_every_unconfirmed_letter_grade(certified, capsys, tmp_path):
+    course, _, _, pending = certified
+    assert main(["certify", str(course.root), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    listed = set(re.findall(r"^  (\S+)\s+(\S+)\s+(brev-\S+)\s+provisional", out, re.M))
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", "sagssim") as gb:
+        waiting = {(sub.student.id, a.name, g.name) for a in gb.assignments for sub in a.submissions
+                   for nb in sub.notebooks for g in nb.grades if g.name.startswith("brev-") and g.needs_manual_grade}
+    assert listed == waiting and listed
+    assert {s for s, _, _ in listed} == {pending}
+    assert "'Resolve'" in out

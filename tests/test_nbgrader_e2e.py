@@ -6,7 +6,6 @@ log, the keys' absence from everything a candidate receives, and the fast grader
 from __future__ import annotations
 
 import csv
-import html
 import json
 import shutil
 from pathlib import Path
@@ -22,40 +21,12 @@ from simulator.casefile import load_case
 from simulator.engine import replay
 from simulator.decision_log import read_log
 from simulator.keys import case_version
-from simulator.model import ChoiceStep, LetterStep
 
 from conftest import CASE_IDS
-from cohort_fixture import CHEAT, MISSING, N_TRAINEES, TAMPERED, cohort_course, run  # noqa: F401 (fixture)
+from cohort_fixture import (CHEAT, GENERIC_KEY_MARKERS, MISSING, N_TRAINEES, TAMPERED, cohort_course,  # noqa: F401
+                            key_strings, run, scan)
 
 pytestmark = pytest.mark.slow
-
-
-def key_strings(case) -> set[str]:
-    """Text that only the answer key holds; none of it may reach a candidate."""
-    keys: set[str] = set()
-    for step in case.steps:
-        if isinstance(step, ChoiceStep):
-            for o in step.options:
-                keys |= {t for t in (o.feedback, o.critical) if t}
-        elif isinstance(step, LetterStep):
-            if step.model_letter:
-                keys.add(step.model_letter.strip().splitlines()[0])
-                keys |= {line.strip() for line in step.model_letter.splitlines() if len(line.strip()) > 60}
-    keys |= {r.description for r in case.rules}
-    return {k.strip()[:120] for k in keys if len(k.strip()) > 25}
-
-
-GENERIC_KEY_MARKERS = ("BEGIN HIDDEN TESTS", "MARK SCHEME", "criterion_points", '"credit"', "credit:", "kun til eksaminator",
-                       "Foreløbige point fra den automatiske kontrol", "/keys/")
-
-
-def scan(files: list[Path], needles: set[str]) -> list[str]:
-    hits = []
-    for f in files:
-        text = f.read_text(encoding="utf-8", errors="replace")
-        for t in (text, html.unescape(text)):  # feedback is HTML: compare unescaped too
-            hits += [f"{f}: {n[:60]}" for n in needles if n in t]
-    return sorted(set(hits))
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +39,10 @@ def expected_points(root: Path, cid: str, student: str, criterion: str) -> float
     log = read_log(root / "submitted" / student / cid / f"{cid}.decisions.jsonl", cid, case_version(case))
     if not log.intact:
         return 0.0
-    score = replay(case, log.events).scores[criterion].score or 0.0
+    result = replay(case, log.events)
+    if result.problems:  # events that do not fit the case: the submission is flagged and scores 0
+        return 0.0
+    score = result.scores[criterion].score or 0.0
     return round(score * CHOICE_POINTS, 2)
 
 
@@ -114,7 +88,10 @@ def test_letters_get_provisional_points_that_need_confirmation(course):
         letter_grades = [g for cid in CASE_IDS for t in trainees
                          for g in gb.find_submission_notebook(cid, cid, t.id).grades if g.name.startswith("brev-")]
     assert letter_grades
-    assert all(g.needs_manual_grade for g in letter_grades)
+    # every letter grade waits for the examiner, except a criterion the path's letter does not assess
+    waiting = [g for g in letter_grades if g.needs_manual_grade]
+    assert len(waiting) > 0.8 * len(letter_grades)
+    assert all(g.manual_score == 0 for g in letter_grades if not g.needs_manual_grade)
     assert all(g.manual_score is not None for g in letter_grades)
     assert len({g.manual_score for g in letter_grades}) > 1  # model letters and flawed letters differ
 
@@ -133,23 +110,25 @@ def test_override_feedback_and_no_key_material_anywhere(course):
         run("nbgrader", "generate_feedback", c, "--force", cwd=root)
     html = (root / "feedback" / student / cid / f"{cid}.html").read_text(encoding="utf-8")
     assert "Eksaminators kommentar" in html
-    assert "af 10 point ud fra dine gemte valg" in html  # the trainee sees per-criterion scores
+    assert "Dine valg:" in html and "af 10 point" in html  # the trainee sees per-criterion scores
+    assert '<html lang="da">' in html and "Test cell" not in html
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         assert gb.find_grade(gname, cid, cid, student).score == 3.5
 
-    needles = set(GENERIC_KEY_MARKERS)
-    for c in CASE_IDS:
-        needles |= key_strings(load_case(root / "keys" / f"{c}.yaml"))
+    # Each case's key against what candidates receive for that case (one case's model letter may
+    # quote what another case tells the candidate openly).
     released = [p for p in (root / "release").rglob("*") if p.is_file()]
     feedback = [p for p in (root / "feedback").rglob("*") if p.is_file()]
     assert released and feedback
-    assert scan(released, needles) == []
-    for t in trainees:
-        # A trainee who wrote (a line of) the model letter gets their own text back: that is not a leak.
-        own = "\n".join(json.loads(line).get("text", "") for p in (root / "submitted" / t.id).rglob("*.jsonl")
-                        for line in p.read_text(encoding="utf-8").splitlines() if line.startswith("{"))
-        theirs = [p for p in feedback if p.relative_to(root / "feedback").parts[0] == t.id]
-        assert scan(theirs, {n for n in needles if n not in own}) == [], t.id
+    for c in CASE_IDS:
+        needles = set(GENERIC_KEY_MARKERS) | key_strings(load_case(root / "keys" / f"{c}.yaml"))
+        assert scan([p for p in released if p.relative_to(root / "release").parts[0] == c], needles) == [], c
+        for t in trainees:
+            # A trainee who wrote (a line of) the model letter gets their own text back: that is not a leak.
+            own = "\n".join(json.loads(line).get("text", "") for p in (root / "submitted" / t.id).rglob("*.jsonl")
+                            for line in p.read_text(encoding="utf-8").splitlines() if line.startswith("{"))
+            theirs = [p for p in feedback if p.relative_to(root / "feedback").parts[:2] == (t.id, c)]
+            assert scan(theirs, {n for n in needles if n not in own}) == [], (t.id, c)
 
 
 def test_export_has_per_criterion_and_decision_point_rows(course, tmp_path):
