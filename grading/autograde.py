@@ -88,12 +88,27 @@ def explain(graded: Graded, criterion: str, points: float) -> str:
     return f"{label}: {got:g} af {points:g} point ud fra dine gemte valg.{status}"
 
 
+def course_key(case_id: str, folder: str | Path = ".") -> Path:
+    """The examiner's key for a case: keys/<case>.yaml in the course folder that holds the
+    submission (found by walking up to nbgrader_config.py), so a moved or copied course grades
+    against its own keys. A path to a key file is taken as it is."""
+    given = Path(case_id)
+    if given.suffix == ".yaml" and given.exists():
+        return given
+    here = Path(folder).resolve()
+    for root in (here, *here.parents):
+        candidate = root / "keys" / f"{case_id}.yaml"
+        if (root / "nbgrader_config.py").exists() and candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"no keys/{case_id}.yaml in a course folder above {here}")
+
+
 def criterion_points(criterion: str, key: str, points: float, folder: str = ".") -> float:
     """Called by a hidden test cell. Prints the reason, returns the points."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            case, _ = load_key(key)
+            case, _ = load_key(str(course_key(key, folder)))
         except Exception as exc:  # a broken key is the examiner's problem, not the candidate's
             print(f"Bedømmelsesnøglen kunne ikke indlæses ({type(exc).__name__}). Kontakt eksaminator.")
             return 0.0

@@ -50,17 +50,23 @@ LETTER_POINTS = 10.0
 DEFAULT_COURSE_ID = "sagssim"
 
 CONFIG_TEMPLATE = '''# nbgrader configuration written by `sagssim build-course`.
+import os
+
 c = get_config()  # noqa: F821
 
+# The course folder is wherever this file is: move or copy the folder, and every path in it
+# (gradebook, keys, exchange) moves with it.
+here = os.path.dirname(os.path.abspath(__file__))
+
 c.CourseDirectory.course_id = {course_id!r}
-c.CourseDirectory.root = {root!r}
-c.CourseDirectory.db_url = {db_url!r}
+c.CourseDirectory.root = here
+c.CourseDirectory.db_url = {db_url}
 # Decision logs are written next to the notebook and must be submitted with it;
 # lock files and letter drafts are working files.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.lock", "*.draft.txt*"]
 
 # A local exchange inside the course folder: works on one machine with no extra setup.
-c.Exchange.root = {exchange!r}
+c.Exchange.root = {exchange}
 c.Exchange.path_includes_course = True
 
 # Sagssim additions to the stock pipeline (see grading/nbgrader_plugins.py).
@@ -75,7 +81,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.SagssimReview.key_dir = {key_dir!r}
+c.SagssimReview.key_dir = os.path.join(here, "keys")
 c.Execute.timeout = 120
 
 # The candidate's feedback page: Danish, per criterion, points with their reasons, no code.
@@ -84,7 +90,8 @@ c.GenerateFeedback.preprocessors = [
     "grading.nbgrader_plugins.ScrubKeyMaterial",
     "grading.nbgrader_plugins.FeedbackSummary",
 ]
-c.FeedbackSummary.key_dir = {key_dir!r}
+c.FeedbackSummary.key_dir = os.path.join(here, "keys")
+c.FeedbackSummary.detail = {feedback_detail!r}  # True only for a course assignment, never an exam
 c.GenerateFeedback.exporter_class = "grading.nbgrader_plugins.DanishFeedbackExporter"
 '''
 
@@ -108,7 +115,7 @@ def choice_criteria(case: Case) -> list[str]:
     return [c for c in CRITERIA if c in tested]
 
 
-def assignment_notebook(case: Case, lib, key_path: Path) -> nbformat.NotebookNode:
+def assignment_notebook(case: Case, lib) -> nbformat.NotebookNode:
     cells = []
     intro = new_markdown_cell(
         f"# {case.title}\n\n{case.summary}\n\n"
@@ -135,7 +142,7 @@ def assignment_notebook(case: Case, lib, key_path: Path) -> nbformat.NotebookNod
             f"# {CRITERION_LABELS[crit]}: point beregnes ud fra dine gemte valg.\n"
             "### BEGIN HIDDEN TESTS\n"
             "from grading.autograde import criterion_points\n"
-            f'criterion_points("{crit}", key=r"{key_path}", points={CHOICE_POINTS})\n'
+            f'criterion_points("{crit}", key="{case.id}", points={CHOICE_POINTS})\n'
             "### END HIDDEN TESTS\n"
         )
         cell.metadata.update(_meta(f"valg-{crit}", grade=True, points=CHOICE_POINTS))
@@ -198,7 +205,7 @@ def public_case_yaml(case: Case) -> str:
 def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Path | None = None,
                  course_id: str = DEFAULT_COURSE_ID, cases_dir: Path = CASES_DIR,
                  grader: str = "kernel", db_url: str | None = None,
-                 exchange: str | Path | None = None) -> list[str]:
+                 exchange: str | Path | None = None, feedback_detail: bool = False) -> list[str]:
     """Write (or refresh) a course directory. Returns the assignment ids written.
 
     `db_url` (default: SQLite DIR/gradebook.db) and `exchange` (default: DIR/exchange)
@@ -225,7 +232,7 @@ def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Pa
         shutil.copy2(path, keys / path.name)
         folder = root / "source" / case.id
         folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(assignment_notebook(case, lib, keys / path.name), folder / f"{case.id}.ipynb")
+        nbformat.write(assignment_notebook(case, lib), folder / f"{case.id}.ipynb")
         (folder / f"{case.id}.case.yaml").write_text(public_case_yaml(case), encoding="utf-8")
         shutil.copy2(cases_dir / REGISTRY_FILE, folder / REGISTRY_FILE)
         written.append(case.id)
@@ -233,8 +240,11 @@ def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Pa
     execute = "grading.nbgrader_plugins.ReplayExecute" if grader == "replay" else "nbgrader.preprocessors.Execute"
     (root / "nbgrader_config.py").write_text(
         CONFIG_TEMPLATE.format(
-            course_id=course_id, root=str(root), db_url=db_url or default_db_url(root),
-            exchange=str(exchange or root / "exchange"), key_dir=str(keys), execute=execute,
+            course_id=course_id,
+            # an external gradebook or exchange is named as given; the defaults live in the folder
+            db_url=repr(db_url) if db_url else '"sqlite:///" + os.path.join(here, "gradebook.db")',
+            exchange=repr(str(exchange)) if exchange else 'os.path.join(here, "exchange")',
+            execute=execute, feedback_detail=feedback_detail,
         ),
         encoding="utf-8",
     )
@@ -255,7 +265,7 @@ STUDENT_CONFIG = """# nbgrader configuration for the students of course {course_
 c = get_config()  # noqa: F821
 
 c.CourseDirectory.course_id = {course_id!r}
-c.Exchange.root = {exchange!r}
+c.Exchange.root = {exchange}
 c.Exchange.path_includes_course = True
 """
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from nbformat.v4 import new_output
 from nbconvert.exporters import HTMLExporter
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 from traitlets.config import Config
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -189,10 +189,14 @@ class FeedbackSummary(NbGraderPreprocessor):
     Points come from the gradebook (what the examiner confirmed or set); the reasons from
     replaying the candidate's own decision log against the key. Never key material: no
     option feedback, no critical-error texts, no process-rule descriptions, no model letter,
-    no mark scheme; the letter pre-check shows the rubric's item labels and reasons, which
-    self-study shows trainees too."""
+    no mark scheme. The points per decision point and the letter check's findings say which
+    choices were right, so they are shown only where the course turns `detail` on (never in an
+    exam by default)."""
 
     key_dir = Unicode("", help="Folder with the examiner's full case files (the answer key).").tag(config=True)
+    detail = Bool(False, help="Show the points per decision point and the letter check's findings. Off for an "
+                              "exam: they tell the candidate which choices were right, which is the answer key. "
+                              "A course assignment that teaches may turn it on.").tag(config=True)
 
     def preprocess(self, nb, resources):
         from simulator.model import CRITERIA, CRITERION_LABELS
@@ -217,7 +221,7 @@ class FeedbackSummary(NbGraderPreprocessor):
             if f"valg-{crit}" in grades:
                 score, max_score, _ = grades[f"valg-{crit}"]
                 entry["choices"] = {"points": _points(score), "max": _points(max_score),
-                                    "reasons": self._choice_reasons(graded, crit)}
+                                    "reasons": self._choice_reasons(graded, crit) if self.detail else []}
             if f"brev-{crit}" in grades:
                 score, max_score, open_ = grades[f"brev-{crit}"]
                 assessed = graded is None or letter_assessed(graded, lib, crit)
@@ -228,7 +232,7 @@ class FeedbackSummary(NbGraderPreprocessor):
                                "Foreløbige point: eksaminator har ikke bekræftet dem endnu." if open_ else
                                "Bedømt af eksaminator."),
                     "comment": comments.get(f"brev-{crit}") or "",
-                    "items": self._letter_items(graded, lib, crit) if assessed else [],
+                    "items": self._letter_items(graded, lib, crit) if assessed and self.detail else [],
                 }
             criteria.append(entry)
         trusted = graded is not None and graded.trusted
@@ -243,6 +247,7 @@ class FeedbackSummary(NbGraderPreprocessor):
             "finished": bool(trusted and graded.result.finished),
             "criteria": criteria,
             "letters": letters,
+            "detail": self.detail,
         }
         return nb, resources
 

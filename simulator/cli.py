@@ -157,7 +157,8 @@ def cmd_build_course(args: argparse.Namespace) -> int:
     cases = [c.strip() for c in args.cases.split(",")] if args.cases else None
     try:
         written = build_course(Path(args.dir), cases, Path(args.students) if args.students else None,
-                               args.course_id, db_url=args.db_url, exchange=args.exchange)
+                               args.course_id, db_url=args.db_url, exchange=args.exchange,
+                               feedback_detail=args.feedback_detail)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -443,6 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--course-id", default="sagssim")
     bc.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db "
                     "(default: SQLite DIR/gradebook.db)")
+    bc.add_argument("--feedback-detail", action="store_true",
+                    help="feedback shows the points per decision point and the letter findings (a course "
+                         "assignment that teaches; never for an exam, where they are the answer key)")
     bc.add_argument("--exchange", help="exchange root shared by all users (default: DIR/exchange)")
     bc.set_defaults(func=cmd_build_course)
 

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.engine import events_for
+from simulator.engine import events_for, replay, shown_options
 from simulator.model import Case, LetterStep
 from simulator.session import Session
 
@@ -35,20 +35,22 @@ def cohort(n: int, seed: int = 7) -> list[Trainee]:
 
 
 def choose_path(case: Case, trainee: Trainee) -> list[str]:
-    """Option ids along one walk; uses the full case (with credit) to know the best option."""
+    """Option ids along one walk, among the options on offer; uses the full case (with credit) to
+    know the best option, and the engine to know where each choice leads."""
     rng = random.Random(trainee.seed ^ zlib.crc32(case.id.encode()))  # stable across processes
     steps = {s.id: s for s in case.steps}
-    current, path = case.start, []
-    while current in steps:
-        step = steps[current]
+    path: list[str] = []
+    res = replay(case, events_for(case, path))
+    while not res.finished and not res.problems:
+        step = steps[res.current]
         if isinstance(step, LetterStep):
             path.append(step.id)
-            current = step.next
-            continue
-        ranked = sorted(step.options, key=lambda o: -sum((o.credit or {}).values()))
-        pick = ranked[0] if rng.random() < trainee.skill else rng.choice(ranked[1:])
-        path.append(pick.id)
-        current = pick.next
+        else:
+            offered = set(shown_options(step, None, res.flags, res.state))
+            ranked = sorted((o for o in step.options if o.id in offered), key=lambda o: -sum((o.credit or {}).values()))
+            pick = ranked[0] if rng.random() < trainee.skill or len(ranked) == 1 else rng.choice(ranked[1:])
+            path.append(pick.id)
+        res = replay(case, events_for(case, path))
     return path
 
 

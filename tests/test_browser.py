@@ -464,7 +464,7 @@ def test_an_exam_notebook_opens_ready(tmp_path, sofie):
     lab_root, log_dir = tmp_path / "lab", tmp_path / "logs"
     lab_root.mkdir()
     log_dir.mkdir()
-    nb = assignment_notebook(sofie, load_library(), tmp_path / "keys" / f"{CASE}.yaml")
+    nb = assignment_notebook(sofie, load_library())
     nbformat.write(nb, lab_root / f"{CASE}.ipynb")
     (lab_root / f"{CASE}.case.yaml").write_text(public_case_yaml(sofie), encoding="utf-8")
     first = next(s for s in sofie.steps if s.id == sofie.start)

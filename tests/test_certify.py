@@ -385,7 +385,7 @@ NBGRADER_TERMS = ("Test cell", "Student's task", "Student's answer", "Score:", "
                   "Written response", "Coding free-response", "Late submission")
 
 
-def test_feedback_is_danish_with_reasons_and_no_code(branches):
+def test_feedback_is_danish_with_points_and_no_code_or_key(branches):
     from grading.autograde import load_key
     from simulator.engine import play_headless
     from simulator.model import CRITERIA as CRITS
@@ -405,21 +405,49 @@ def test_feedback_is_danish_with_reasons_and_no_code(branches):
         assert case.title in shown and "Kirsten" in shown  # the candidate's name from the gradebook
         result = play_headless(case, walk, [text])
         labels = {v.step: v.label for v in result.path}
+        report = self_study_check(root, cid, walk, text, step)
         for crit in CRITS:
             s = result.scores[crit]
             if s.score is None:
                 continue
             assert CRITERION_LABELS[crit] in shown
-            # every decision point behind the score is named with the candidate's own choice and its points
+            # an exam's feedback gives the points per criterion, not which choice earned them: that is the key
             for item in (i for i in s.items if i.source == "choice"):
-                assert f"{item.label}: du valgte »{' '.join(labels[item.ref].split())}«" in shown, (student, item.ref)
-        report = self_study_check(root, cid, walk, text, step)
-        for item in report.items:  # the letter's points come with the reason for each rubric item
-            assert " ".join(item.reason.split()) in shown, (student, item.id)
-        assert ("Mangler:" in shown) == any(not i.passed for i in report.items)
+                assert "du valgte »" not in shown, (student, item.ref)
+        for item in report.items:
+            if item.reason.strip():
+                assert " ".join(item.reason.split()) not in shown, (student, item.id)
+        assert "Mangler:" not in shown and "facitliste" in shown
         assert "Foreløbige point" in shown  # nothing confirmed yet, and the page says so
         needles = {n for n in (set(GENERIC_KEY_MARKERS) | key_strings(case)) if n not in text}
         assert scan([path], needles) == [], student
+
+
+def test_a_teaching_course_can_show_the_reasons_behind_each_point(branches):
+    """With FeedbackSummary.detail on (a course assignment, not an exam), the page names every decision
+    point with the candidate's own choice and its points, and each letter finding with its reason."""
+    from cohort_fixture import run
+    from simulator.engine import play_headless
+    from simulator.model import CRITERIA as CRITS
+    from grading.autograde import load_key
+
+    root, played, _ = branches
+    student, cid, step, text, walk = played[0]
+    run("nbgrader", "generate_feedback", cid, "--force", "--student", student, "--FeedbackSummary.detail=True",
+        cwd=root)
+    parser = Text()
+    parser.feed((root / "feedback" / student / cid / f"{cid}.html").read_text(encoding="utf-8"))
+    shown = " ".join(" ".join(parser.parts).split())
+    case, _ = load_key(str(root / "keys" / f"{cid}.yaml"))
+    result = play_headless(case, walk, [text])
+    labels = {v.step: v.label for v in result.path}
+    for crit in CRITS:
+        for item in (i for i in result.scores[crit].items if i.source == "choice"):
+            assert f"{item.label}: du valgte »{' '.join(labels[item.ref].split())}«" in shown, item.ref
+    report = self_study_check(root, cid, walk, text, step)
+    assert all(" ".join(i.reason.split()) in shown for i in report.items if i.reason.strip())
+    assert "facitliste" not in shown
+    run("nbgrader", "generate_feedback", cid, "--force", "--student", student, cwd=root)  # back to the exam page
 
 
 def test_certificate_pdf_is_a4_titled_with_the_name_and_summarised_on_page_one(branches, tmp_path, library):
