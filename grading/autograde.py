@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from simulator.casefile import library_dir_for, load_case, load_library, rubric_items
+from simulator.casefile import library_dir_for, load_case, load_library
 from simulator.decision_log import LOG_SUFFIX, read_log
 from simulator.engine import Result, replay
 from simulator.keys import case_version
@@ -144,24 +144,17 @@ def check_letter_text(text: str | None, step: LetterStep, case: Case, lib, flags
     grading/. Its report has `items` (criterion, severity, label, passed, points, earned, reason,
     evidence) and `scores` per criterion (None for a criterion the letter is not assessed on).
 
-    A step with an expectation (`expect`) is read by simulator.letter_check against the path as
-    it stood when the letter was written; a step with a rubric by the pattern check in
-    grading/letters.py. A letter never sent is checked as an empty letter."""
-    if getattr(step, "expect", None) is not None:
-        from simulator.letter_check import assess
+    The letter is read by simulator.letter_check against the path as it stood when the letter
+    was written. A letter never sent is checked as an empty letter."""
+    from simulator.letter_check import assess
 
-        return assess(text or "", step, case, lib, flags, state)
-    from grading.letters import check_letter
-
-    return check_letter(text or "", rubric_items(step, lib))
+    return assess(text or "", step, case, lib, flags, state)
 
 
 def item_legal(item_id: str, step: LetterStep, lib) -> tuple[str, ...]:
     """The provisions behind one item of the letter check's report."""
-    spec = getattr(lib, "letter_items", {}).get(item_id.split(":")[0])
-    if spec is not None:
-        return tuple(spec.legal)
-    return next((tuple(i.legal) for i in rubric_items(step, lib) if i.id == item_id), ())
+    spec = lib.letter_items.get(item_id.split(":")[0])
+    return tuple(spec.legal) if spec is not None else ()
 
 
 @dataclass(frozen=True)

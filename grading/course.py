@@ -32,7 +32,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from simulator.casefile import (
     CASES_DIR,
-    COMMON_RUBRIC_FILE,
     LETTER_RUBRIC_FILE,
     REGISTRY_FILE,
     case_files,
@@ -222,7 +221,7 @@ def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Pa
         paths = [p for p in paths if p.stem in case_ids]
     keys = root / "keys"
     keys.mkdir(parents=True, exist_ok=True)
-    for name in (REGISTRY_FILE, COMMON_RUBRIC_FILE, LETTER_RUBRIC_FILE):  # the letter rubrics are key material
+    for name in (REGISTRY_FILE, LETTER_RUBRIC_FILE):  # the letter rubric is key material
         if (cases_dir / name).exists():
             shutil.copy2(cases_dir / name, keys / name)
 

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from .model import (
     Case,
     ChoiceStep,
-    CommonRubric,
     Condition,
     LegalRegistry,
     LetterExpectation,
@@ -27,15 +26,13 @@ from .model import (
     LetterRubric,
     LetterStep,
     Route,
-    RubricItem,
 )
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
 REGISTRY_FILE = "legal-sources.yaml"
-COMMON_RUBRIC_FILE = "rubric-common.yaml"
 LETTER_RUBRIC_FILE = "letter-rubric.yaml"
 PASS_RULES_FILE = "pass-rules.yaml"  # certification pass rules (grading/certify.py), not a case
-NON_CASE_FILES = {REGISTRY_FILE, COMMON_RUBRIC_FILE, LETTER_RUBRIC_FILE, PASS_RULES_FILE}
+NON_CASE_FILES = {REGISTRY_FILE, LETTER_RUBRIC_FILE, PASS_RULES_FILE}
 
 
 @dataclass(frozen=True)
@@ -184,7 +181,6 @@ class Library:
     """The registries every case is checked against."""
 
     registry: LegalRegistry
-    common_rubric: dict[str, RubricItem]
     letter_items: dict[str, LetterItem] = field(default_factory=dict)
 
     @property
@@ -204,27 +200,21 @@ def library_dir_for(path: Path) -> Path:
 
 def load_library(cases_dir: Path = CASES_DIR) -> Library:
     registry, _, _ = _parse(LegalRegistry, cases_dir / REGISTRY_FILE)
-    rubric_file = cases_dir / COMMON_RUBRIC_FILE
-    # A release folder holds the public registry but no rubric (the rubric is key material).
-    common = _parse(CommonRubric, rubric_file)[0] if rubric_file.exists() else CommonRubric(items=())
     problems = _duplicates(str(cases_dir / REGISTRY_FILE), "provisions", [p.id for p in registry.provisions])
     problems += _duplicates(str(cases_dir / REGISTRY_FILE), "reports", [r.id for r in registry.reports])
-    problems += _duplicates(str(cases_dir / COMMON_RUBRIC_FILE), "items", [i.id for i in common.items])
-    # The letter rubric is key material too: a release folder has none, and then no letter is checked.
+    # The letter rubric is key material: a release folder has none, and then no letter is checked.
     letter_file = cases_dir / LETTER_RUBRIC_FILE
     letter = _parse(LetterRubric, letter_file)[0] if letter_file.exists() else LetterRubric(items=())
     problems += _duplicates(str(letter_file), "items", [i.id for i in letter.items])
+    known = {p.id for p in registry.provisions}
     for idx, litem in enumerate(letter.items):
         for j, ref in enumerate(litem.legal):
-            if ref not in {p.id for p in registry.provisions}:
+            if ref not in known:
                 problems.append(Problem(str(letter_file), f"items[{idx}]({litem.id}).legal[{j}]",
                                         f"provision {ref!r} is not in the legal registry"))
-    lib = Library(registry, {i.id: i for i in common.items}, {i.id: i for i in letter.items})
-    for idx, item in enumerate(common.items):
-        problems += _rubric_item_problems(str(cases_dir / COMMON_RUBRIC_FILE), f"items[{idx}]({item.id})", item, lib)
     if problems:
         raise CaseFileError(problems)
-    return lib
+    return Library(registry, {i.id: i for i in letter.items})
 
 
 def _duplicates(name: str, where: str, ids: list[str]) -> list[Problem]:
@@ -360,8 +350,6 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
             if step.next not in nodes:
                 bad(f"{loc}.next", f"unknown step or ending {step.next!r}")
             routes(loc, step.next_if)
-            if step.rubric:
-                out += _rubric_problems(name, f"{loc}.rubric", step.rubric, lib)
             out += _letter_problems(name, loc, step, docs, provisions, conditions)
             continue
         for j, extra in enumerate(step.situation_if):
@@ -579,47 +567,3 @@ def _path_problems(case: Case, name: str, field: str, path: tuple[str, ...]) -> 
         return [Problem(name, field, f"path stops at step {res.current!r} before an ending")]
     return []
 
-
-def _rubric_item_problems(name: str, loc: str, item: RubricItem, lib: Library) -> list[Problem]:
-    out = []
-    for j, ref in enumerate(item.legal):
-        if ref not in lib.provisions:
-            out.append(Problem(name, f"{loc}.legal[{j}]", f"provision {ref!r} is not in the legal registry"))
-    check = item.check
-    patterns = list(check.patterns) + [p for g in check.groups for p in g]
-    for pat in patterns:
-        try:
-            re.compile(pat)
-        except re.error as exc:
-            out.append(Problem(name, f"{loc}.check", f"bad regular expression {pat!r}: {exc}"))
-    needs = {
-        "any": bool(check.patterns),
-        "none": bool(check.patterns),
-        "all": bool(check.groups),
-        "count": bool(check.patterns) and check.min is not None,
-        "lix_max": check.max is not None,
-        "min_words": check.min is not None,
-    }
-    if not needs[check.kind]:
-        what = {"all": "groups", "count": "patterns and min", "lix_max": "max", "min_words": "min"}
-        out.append(Problem(name, f"{loc}.check", f"check kind {check.kind!r} needs {what.get(check.kind, 'patterns')}"))
-    return out
-
-
-def _rubric_problems(name: str, loc: str, rubric: Any, lib: Library) -> list[Problem]:
-    out = []
-    for j, ref in enumerate(rubric.include):
-        if ref not in lib.common_rubric:
-            out.append(Problem(name, f"{loc}.include[{j}]", f"no shared rubric item {ref!r} in {COMMON_RUBRIC_FILE}"))
-    ids = list(rubric.include) + [i.id for i in rubric.items]
-    out += _duplicates(name, f"{loc}.items", ids)
-    for j, item in enumerate(rubric.items):
-        out += _rubric_item_problems(name, f"{loc}.items[{j}]({item.id})", item, lib)
-    return out
-
-
-def rubric_items(step: LetterStep, lib: Library) -> list[RubricItem]:
-    """The full rubric of a letter step: shared items first, then the case's own."""
-    if step.rubric is None:
-        return []
-    return [lib.common_rubric[i] for i in step.rubric.include] + list(step.rubric.items)

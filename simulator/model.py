@@ -177,38 +177,6 @@ class ChoiceStep(Strict):
     options: tuple[Option, ...] = Field(min_length=2)
 
 
-class CheckSpec(Strict):
-    """An automatic check on a letter. Patterns are case-insensitive regular expressions."""
-
-    kind: Literal["any", "all", "none", "count", "lix_max", "min_words"]
-    patterns: tuple[str, ...] = ()
-    groups: tuple[tuple[str, ...], ...] = Field(
-        default=(), description="For kind 'all': every group must match at least one pattern."
-    )
-    min: int | None = None
-    max: float | None = None
-
-
-class RubricItem(Strict):
-    id: Ident
-    criterion: Criterion
-    severity: Severity
-    label: Text = Field(description="What the examiner looks for, in Danish.")
-    points: float = Field(default=1.0, gt=0)
-    check: CheckSpec
-    passed: Text = Field(description="Explanation shown when the check passes (Danish).")
-    failed: Text = Field(description="Explanation shown when the check fails (Danish).")
-    legal: tuple[Ident, ...] = ()
-    sources: tuple[SourceRef, ...] = ()
-
-
-class Rubric(Strict):
-    include: tuple[Ident, ...] = Field(
-        default=(), description="Ids of shared rubric items in cases/rubric-common.yaml."
-    )
-    items: tuple[RubricItem, ...] = ()
-
-
 def _term_groups(value: object) -> object:
     """`terms: [a, b]` is one group of alternatives; `terms: [[a, b], [c]]` needs a match from every group."""
     if isinstance(value, str):
@@ -337,7 +305,6 @@ class LetterStep(Strict):
     model_letter: Text | None = Field(default=None, description="Model answer; answer key.")
     model_note: Text | None = Field(
         default=None, description="Shown instead of a model letter where no good letter is possible on this path.")
-    rubric: Rubric | None = None
     expect: LetterExpectation | None = None
     variants: tuple[LetterVariant, ...] = Field(
         default=(), description="How the task, the model letter and the expectation change with the path.")
@@ -434,10 +401,6 @@ class Report(Strict):
 class LegalRegistry(Strict):
     provisions: tuple[Provision, ...]
     reports: tuple[Report, ...]
-
-
-class CommonRubric(Strict):
-    items: tuple[RubricItem, ...]
 
 
 class LetterItem(Strict):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .model import Case, CommonRubric, LegalRegistry, LetterRubric
+from .model import Case, LegalRegistry, LetterRubric
 
 SCHEMAS = {
     "case.schema.json": Case,
     "registry.schema.json": LegalRegistry,
-    "rubric.schema.json": CommonRubric,
     "letter-rubric.schema.json": LetterRubric,
 }
 

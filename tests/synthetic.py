@@ -108,7 +108,7 @@ def minimal_cases(folder: Path) -> Path:
     from simulator.casefile import CASES_DIR
 
     folder.mkdir(exist_ok=True)
-    for name in ("legal-sources.yaml", "rubric-common.yaml", "letter-rubric.yaml"):
+    for name in ("legal-sources.yaml", "letter-rubric.yaml"):
         shutil.copy2(CASES_DIR / name, folder / name)
     shutil.copy2(Path(__file__).resolve().parent / "data" / "minimal.yaml", folder / "minimal.yaml")
     return folder
