@@ -46,10 +46,15 @@ def from_export(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The long export (grading/export.py COLUMNS) as (cells, decision_points)."""
     from .certify import DP_COLUMNS, cells_from_rows
 
+    for col in ("position", "offered"):  # exports from before options were shuffled lack them
+        if col not in rows:
+            rows = rows.assign(**{col: np.nan})
     dps = rows[rows["level"] == "decision_point"].rename(columns={"item": "step"})[DP_COLUMNS].copy()
     for col in ("score", "max_score"):
         dps[col] = pd.to_numeric(dps[col])
     dps["choice"] = dps["choice"].fillna("").astype(str)
+    for col in ("position", "offered"):
+        dps[col] = pd.to_numeric(dps[col], errors="coerce")
     return cells_from_rows(rows), dps.reset_index(drop=True)
 
 
@@ -204,6 +209,27 @@ def option_analysis(dps: pd.DataFrame) -> pd.DataFrame:
                          "mean_rest": float(rest.loc[dc["student"]].mean()),
                          "point_biserial": _corr(chosen, r)})
     return pd.DataFrame(rows).sort_values(["case", "step", "credit"], ascending=[True, True, False])
+
+
+def position_analysis(dps: pd.DataFrame) -> pd.DataFrame:
+    """Where in the order shown the chosen options stood. Per position (1 = top): how many choices,
+    how many chance alone would put there (each option equally likely among those offered), the
+    ratio of the two, and the mean credit of what was chosen there. With options shuffled per
+    candidate a ratio far from 1 means candidates click by place, not by content."""
+    d = dps.dropna(subset=["position", "offered"]) if {"position", "offered"} <= set(dps.columns) else dps.iloc[0:0]
+    d = d.drop_duplicates(["student", "case", "step"])  # one choice per step, whatever the criteria
+    if d.empty:
+        return pd.DataFrame(columns=["position", "chosen", "expected", "ratio", "mean_credit"])
+    credit = (dps.assign(p=dps["score"] / dps["max_score"]).groupby(["student", "case", "step"])["p"].mean())
+    rows = []
+    for pos in range(1, int(d["offered"].max()) + 1):
+        at = d[d["position"] == pos]
+        expected = float((1.0 / d.loc[d["offered"] >= pos, "offered"]).sum())
+        rows.append({"position": pos, "chosen": len(at), "expected": round(expected, 2),
+                     "ratio": round(len(at) / expected, 3) if expected else np.nan,
+                     "mean_credit": float(credit.loc[list(zip(at["student"], at["case"], at["step"]))].mean())
+                     if len(at) else np.nan})
+    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- decisions

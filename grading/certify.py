@@ -102,7 +102,7 @@ def write_rules(rules: PassRules, path: Path, header: str = "") -> None:
 # ---------------------------------------------------------------- evidence
 
 CELL_COLUMNS = ["student", "case", "part", "criterion", "item", "score", "max_score", "needs_manual_grade", "flagged"]
-DP_COLUMNS = ["student", "case", "criterion", "step", "choice", "score", "max_score"]
+DP_COLUMNS = ["student", "case", "criterion", "step", "choice", "score", "max_score", "position", "offered"]
 CRIT_COLUMNS = ["student", "case", "ref", "text", "legal", "set_aside", "set_aside_by", "set_aside_reason"]
 LETTER_COLUMNS = ["student", "case", "step", "item", "criterion", "severity", "label", "passed", "legal"]
 
@@ -156,8 +156,9 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
     root = Path(root).resolve()
     exported = pd.DataFrame([r.__dict__ for r in rows(root, course_id)])
     if exported.empty:
-        exported = pd.DataFrame(columns=["student", "case", "level", "criterion", "item", "choice", "score",
-                                         "max_score", "needs_manual_grade", "flagged"])
+        from .export import COLUMNS
+
+        exported = pd.DataFrame(columns=COLUMNS)
     cells = cells_from_rows(exported)
     dps = exported[exported["level"] == "decision_point"].rename(columns={"item": "step"})[DP_COLUMNS].copy()
     with Gradebook(gradebook_url(root), course_id) as gb:

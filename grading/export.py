@@ -21,7 +21,7 @@ from .autograde import Graded, assessed_letter_criteria, graded_submission, load
 from .course import gradebook_url
 
 COLUMNS = ["student", "case", "level", "criterion", "item", "choice", "score", "max_score",
-           "needs_manual_grade", "flagged"]
+           "needs_manual_grade", "flagged", "position", "offered"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class Row:
     max_score: float
     needs_manual_grade: bool
     flagged: bool
+    # For a decision point: where the chosen option stood in the order this candidate saw (1 = top)
+    # and how many were on offer, so that position effects can be studied. Empty for a grade cell
+    # or a log from before options were shuffled.
+    position: int | None = None
+    offered: int | None = None
 
 
 def criterion_of(grade_id: str) -> tuple[str, str] | None:
@@ -83,13 +88,17 @@ def _assessed(root: Path, graded: Graded | None) -> set[str] | None:
 def decision_point_rows(graded: Graded | None, case_id: str, student: str, flagged: bool) -> list[Row]:
     if graded is None or not graded.trusted:
         return []
-    chosen = {v.step: v.option or "" for v in graded.result.path}
+    visits = {v.step: v for v in graded.result.path}
     out = []
     for crit, score in graded.result.scores.items():
         for item in score.items:
             if item.source == "choice":
-                out.append(Row(student, case_id, "decision_point", crit, item.ref, chosen.get(item.ref, ""),
-                               item.earned, item.possible, False, flagged))
+                visit = visits.get(item.ref)
+                option = visit.option if visit and visit.option else ""
+                shown = visit.shown if visit and graded.result.seed is not None else ()
+                out.append(Row(student, case_id, "decision_point", crit, item.ref, option, item.earned, item.possible,
+                               False, flagged, shown.index(option) + 1 if option in shown else None,
+                               len(shown) or None))
     return out
 
 

@@ -260,6 +260,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         "beslutningskonsistens": an.decision_consistency_table(cells, cuts),
         "beslutningspunkter": an.item_analysis(dps),
         "svarmuligheder": an.option_analysis(dps),
+        "placeringer": an.position_analysis(dps),
     }
     for name, table in an.common_errors(dps, critical, letters).items():
         tables[f"fejlmoenstre-{name}"] = table

@@ -213,3 +213,34 @@ def test_analyse_command_warns_on_stderr_and_in_the_report(tmp_path, capsys):
     assert main(["analyse", "--csv", str(ROOT / "course" / "data" / "demo-kohorte.csv"), "--out", str(tmp_path / "all")]) == 0
     assert "ADVARSEL" not in capsys.readouterr().err
     assert "## Advarsel" not in (tmp_path / "all" / "rapport.md").read_text(encoding="utf-8")
+
+
+def test_export_records_where_each_chosen_option_stood_and_analyse_finds_a_position_habit(tmp_path):
+    """Issue 9: grading works on option ids; the export also says at which place the candidate saw
+    the option they chose, so that clicking by place shows up in `analyse`."""
+    from grading.autograde import Graded
+    from grading.export import decision_point_rows
+    from simulator.engine import ChoiceStep, replay, shown_options
+    from simulator.session import Session
+
+    from conftest import case_by_id
+
+    case = case_by_id("sofie")
+    rows = []
+    for n in range(40):  # forty candidates who always click the top option
+        session = Session(case, tmp_path / f"k{n}" / "sofie.decisions.jsonl", "eksamen", trainee=f"k{n}")
+        while not session.result().finished:
+            res = session.result()
+            step = next(s for s in case.steps if s.id == res.current)
+            if isinstance(step, ChoiceStep):
+                assert session.choose(step.id, shown_options(step, res.seed, res.flags, res.state)[0])[0]
+            else:
+                assert session.submit_letter(step.id, "Brev.")[0]
+        result = replay(case, session.read().events)
+        rows += decision_point_rows(Graded(case, result, ()), "sofie", f"k{n}", False)
+    dps = pd.DataFrame([r.__dict__ for r in rows]).rename(columns={"item": "step"})
+    assert set(dps["position"]) == {1} and (dps["offered"] >= 2).all()
+    table = an.position_analysis(dps)
+    top = table.set_index("position").loc[1]
+    assert top["ratio"] > 2.5  # far more first-place choices than chance would give
+    assert table.set_index("position").loc[2, "chosen"] == 0
