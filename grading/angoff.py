@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.casefile import CASES_DIR, case_files, load_case, load_library
+from simulator.errors import SagssimError
 from simulator.model import CRITERIA, CRITERION_LABELS, ChoiceStep
 
 from .autograde import letter_criteria
@@ -34,7 +35,7 @@ WORKSHEET_COLUMNS = ["panelist", "case", "part", "criterion", "item", "label", "
 DISCUSS_SD = 0.20
 
 
-class WorksheetError(ValueError):
+class WorksheetError(SagssimError, ValueError):
     pass
 
 

@@ -24,7 +24,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulator.casefile import CASES_DIR
+from simulator.casefile import CASES_DIR, read_model
+from simulator.errors import SagssimError
 from simulator.model import CRITERIA, CRITERION_LABELS, Criterion
 
 from .course import gradebook_url
@@ -68,24 +69,14 @@ class PassRules(BaseModel):
         return self
 
 
-class RulesError(ValueError):
+class RulesError(SagssimError, ValueError):
     pass
 
 
 def load_rules(path: Path | None = None, library=None) -> PassRules:
-    """Read and validate a pass-rule file; errors name the file and the field."""
-    from pydantic import ValidationError
-
+    """Read and validate a pass-rule file; errors name the file, the line and the field."""
     path = Path(path or RULES_FILE)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        rules = PassRules.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{path}: {'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()]
-        raise RulesError("\n".join(lines)) from exc
+    rules = read_model(PassRules, path, RulesError)
     if library is not None:
         unknown = sorted({p for ids in rules.legal_basis.values() for p in ids} - set(library.provisions))
         if unknown:

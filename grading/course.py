@@ -38,11 +38,16 @@ from simulator.casefile import (
     load_case,
     load_library,
 )
+from simulator.errors import SagssimError
 from simulator.keys import strip_keys
 from simulator.model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep
 
 from .autograde import check_letter_text, letter_criteria, letter_steps
 from .nbgrader_plugins import LETTER_VIEW_ID
+
+class CourseError(SagssimError, ValueError):
+    """A course cannot be built from what was given (unknown cases, a bad students file)."""
+
 
 CHOICE_POINTS = 10.0
 LETTER_POINTS = 10.0
@@ -217,7 +222,7 @@ def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Pa
         known = {p.stem for p in paths}
         unknown = sorted(set(case_ids) - known)
         if unknown:
-            raise ValueError(f"unknown case(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise CourseError(f"unknown case(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         paths = [p for p in paths if p.stem in case_ids]
     keys = root / "keys"
     keys.mkdir(parents=True, exist_ok=True)
@@ -319,7 +324,7 @@ def add_students(root: Path, students_csv: Path, course_id: str = DEFAULT_COURSE
     with open(students_csv, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     if rows and "id" not in rows[0]:
-        raise ValueError(f"{students_csv}: the first row must name the columns, with an 'id' column")
+        raise CourseError(f"{students_csv}: the first row must name the columns, with an 'id' column")
     with Gradebook(db_url or default_db_url(root), course_id) as gb:
         for row in rows:
             sid = (row.pop("id") or "").strip()

@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulator.errors import SagssimError
+
 STORE = "double-marking.db"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS marks (
@@ -53,7 +55,7 @@ PAIR_COLUMNS = ["student", "case", "grade_id", "rubric_item", "criterion", "max_
                 "first", "second", "first_examiner", "second_examiner"]
 
 
-class MarkError(ValueError):
+class MarkError(SagssimError, ValueError):
     pass
 
 

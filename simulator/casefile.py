@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import yaml
 from pydantic import ValidationError
 
+from .errors import SagssimError
 from .model import (
     Case,
     ChoiceStep,
@@ -48,8 +49,10 @@ class Problem:
         return f"{where}:{loc} {self.message}"
 
 
-class CaseFileError(Exception):
+class CaseFileError(SagssimError):
     """One or more problems in a case or registry file."""
+
+    exit_code = 1
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
@@ -171,6 +174,15 @@ def _parse(model: type, path: Path) -> Any:
         return model.model_validate(data), data, node
     except ValidationError as exc:
         raise CaseFileError(_validation_problems(str(path), exc, data, node)) from None
+
+
+def read_model(model: type, path: Path | str, error: type[SagssimError]) -> Any:
+    """Any YAML input (pass rules, self-checks) read into its model, with the errors cases get:
+    file, line, the path inside the file and the problem, raised as `error`."""
+    try:
+        return _parse(model, Path(path))[0]
+    except CaseFileError as exc:
+        raise error("\n".join(str(p) for p in exc.problems)) from None
 
 
 # ---------------------------------------------------------------- registries

@@ -16,6 +16,7 @@ from .casefile import (
     load_case,
     load_library,
 )
+from .errors import SagssimError
 from .lint import form_figures, lint_file
 from .model import CRITERION_LABELS, LetterStep
 
@@ -155,13 +156,9 @@ def cmd_build_course(args: argparse.Namespace) -> int:
     from grading.course import build_course
 
     cases = [c.strip() for c in args.cases.split(",")] if args.cases else None
-    try:
-        written = build_course(Path(args.dir), cases, Path(args.students) if args.students else None,
-                               args.course_id, db_url=args.db_url, exchange=args.exchange,
-                               feedback_detail=args.feedback_detail)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    written = build_course(Path(args.dir), cases, Path(args.students) if args.students else None,
+                           args.course_id, db_url=args.db_url, exchange=args.exchange,
+                           feedback_detail=args.feedback_detail)
     from grading.course import STUDENT_CONFIG_DIR
 
     root = Path(args.dir).resolve()
@@ -203,14 +200,10 @@ def _rules(args):
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
-    from grading.certify import RulesError, collect, decide
+    from grading.certify import collect, decide
     from grading.report import write_reports
 
-    try:
-        rules = _rules(args)
-    except RulesError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    rules = _rules(args)
     evidence = collect(Path(args.dir), args.course_id)
     decisions = decide(evidence, rules)
     if args.student:
@@ -288,38 +281,34 @@ def cmd_double_mark(args: argparse.Namespace) -> int:
     from grading import double_marking as dm
 
     root = Path(args.dir)
-    try:
-        if args.action == "import":
-            n = dm.import_csv(root, Path(args.file), args.examiner, args.role, args.course_id)
-            print(f"{n} marks recorded ({args.role} examiner)")
-        elif args.action == "snapshot":
-            print(f"{dm.snapshot_first(root, args.examiner, args.course_id)} first-examiner marks recorded")
-        elif args.action == "agree":
-            cuts = dict(_rules(args).cuts)
-            p = dm.pairs(root, args.course_id)
-            table = dm.agreement(p, cuts)
-            print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-            open_ = dm.disagreements(p, args.tolerance, cuts, dm.settlements(root))
-            print(f"\n{len(open_)} disagreement(s) to settle")
-            if len(open_):
-                print(open_[["student", "case", "grade_id", "first", "second", "first_examiner",
-                             "second_examiner", "across_cut"]].to_string(index=False))
-            if args.out:
-                open_.to_csv(args.out, index=False)
-        elif args.action == "settle":
-            if args.agreed:
-                n = dm.settle_agreed(root, args.examiner, args.tolerance, dict(_rules(args).cuts), args.course_id)
-                print(f"{n} agreed cell(s) settled to the mean of the two marks")
-            else:
-                dm.settle(root, args.student, args.case, args.item, args.score, args.examiner, args.reason,
-                          args.course_id)
-                print(f"settled {args.student}/{args.case}/{args.item} = {args.score:g}; gradebook updated")
-        elif args.action == "set-aside":
-            dm.set_aside_critical(root, args.student, args.case, args.ref, args.examiner, args.reason)
-            print(f"critical error {args.ref} of {args.student}/{args.case} set aside")
-    except dm.MarkError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    if args.action == "import":
+        n = dm.import_csv(root, Path(args.file), args.examiner, args.role, args.course_id)
+        print(f"{n} marks recorded ({args.role} examiner)")
+    elif args.action == "snapshot":
+        print(f"{dm.snapshot_first(root, args.examiner, args.course_id)} first-examiner marks recorded")
+    elif args.action == "agree":
+        cuts = dict(_rules(args).cuts)
+        p = dm.pairs(root, args.course_id)
+        table = dm.agreement(p, cuts)
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        open_ = dm.disagreements(p, args.tolerance, cuts, dm.settlements(root))
+        print(f"\n{len(open_)} disagreement(s) to settle")
+        if len(open_):
+            print(open_[["student", "case", "grade_id", "first", "second", "first_examiner",
+                         "second_examiner", "across_cut"]].to_string(index=False))
+        if args.out:
+            open_.to_csv(args.out, index=False)
+    elif args.action == "settle":
+        if args.agreed:
+            n = dm.settle_agreed(root, args.examiner, args.tolerance, dict(_rules(args).cuts), args.course_id)
+            print(f"{n} agreed cell(s) settled to the mean of the two marks")
+        else:
+            dm.settle(root, args.student, args.case, args.item, args.score, args.examiner, args.reason,
+                      args.course_id)
+            print(f"settled {args.student}/{args.case}/{args.item} = {args.score:g}; gradebook updated")
+    elif args.action == "set-aside":
+        dm.set_aside_critical(root, args.student, args.case, args.ref, args.examiner, args.reason)
+        print(f"critical error {args.ref} of {args.student}/{args.case} set aside")
     return 0
 
 
@@ -331,11 +320,7 @@ def cmd_angoff(args: argparse.Namespace) -> int:
         n = angoff.write_worksheet(Path(args.out), cases, args.panelists)
         print(f"worksheet with {n} rows written to {args.out}")
         return 0
-    try:
-        result = angoff.compute(angoff.read_worksheet(Path(args.worksheet)))
-    except angoff.WorksheetError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    result = angoff.compute(angoff.read_worksheet(Path(args.worksheet)))
     print(result.summary.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     if args.out:
         angoff.write_pass_rules(result, Path(args.out), base=Path(args.rules) if args.rules else None,
@@ -477,9 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except CaseFileError as exc:
+    except SagssimError as exc:  # a bad file or argument: its message, and the exit code of its kind
         print(exc, file=sys.stderr)
-        return 1
+        return exc.exit_code
     except OSError as exc:
         print(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Callable
 
 import ipywidgets as w
-import yaml
 from IPython.display import HTML, display
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from .casefile import CASES_DIR, Library, course_cases, load_library
+from .casefile import CASES_DIR, Library, course_cases, load_library, read_model
+from .errors import SagssimError
 from .markup import STYLE, box
 from .model import Ident, Provision, Strict, Text
 
@@ -93,21 +93,14 @@ class SelfCheck(Strict):
     modules: dict[Ident, SelfCheckModule]
 
 
-class SelfCheckError(ValueError):
+class SelfCheckError(SagssimError, ValueError):
     pass
 
 
 def load_selfcheck(path: Path = SELFCHECK_FILE, library: Library | None = None) -> SelfCheck:
     """Read and check the self-check file: structure, one or more right answers, unique answer ids,
     feedback that does not repeat the verdict, known provisions."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        check = SelfCheck.model_validate(data)
-    except (OSError, yaml.YAMLError) as exc:
-        raise SelfCheckError(f"{path}: {exc}") from None
-    except ValidationError as exc:
-        lines = [f"{path}: {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)]
-        raise SelfCheckError("\n".join(lines)) from None
+    check = read_model(SelfCheck, path, SelfCheckError)
     library = library or load_library()
     problems = []
     for mid, module in check.modules.items():

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from .casefile import Library
+from .errors import SagssimError
 from .letter_check import LetterReport, assess_on_path
 from .model import CRITERIA, Case
 
@@ -65,7 +66,7 @@ class Judgement:
         return self.letter_score >= self.base_score - tolerance
 
 
-class CorpusError(ValueError):
+class CorpusError(SagssimError, ValueError):
     """A corpus file that cannot be used; the message names the file and the entry."""
 
 
