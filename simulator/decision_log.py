@@ -52,6 +52,7 @@ class LogProblem(str):
 
     code: str
     line: int | None
+    quiet = True  # refused because of it, the player says nothing more: it shows the damage already
 
     def __new__(cls, code: str, line: int | None = None, **values: Any) -> "LogProblem":
         text = PROBLEM_TEXTS[code].format(**values)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from .decision_log import LOG_SUFFIX, DecisionLog, LogRead, read_log
-from .engine import Result, choice_event, letter_event, replay
+from .engine import Result, choice_event, letter_event, replay, shown_options
 from .keys import case_version
 from .model import Case, ChoiceStep, LetterStep
 
@@ -27,6 +27,32 @@ MAX_LETTER_CHARS = 100_000
 
 def default_log_path(folder: Path, case_id: str) -> Path:
     return Path(folder) / f"{case_id}{LOG_SUFFIX}"
+
+
+REFUSAL_TEXTS = {
+    "finished": ("sagen er allerede afsluttet", True),
+    "already_recorded": ("valget er allerede registreret", True),
+    "letter_sent": ("brevet er allerede afleveret", True),
+    "not_offered": ("valget {option!r} er ikke en mulighed ved trinnet {step!r}", False),
+    "not_a_letter_step": ("{step!r} er ikke et brevtrin", False),
+    "read_only": ("loggen er skrivebeskyttet under bedømmelsen", False),
+    "too_long": ("brevet er for langt ({chars} tegn; højst {limit} tegn). Dit udkast er gemt. Forkort brevet, "
+                 "og send det igen.", False),
+}
+
+
+class Refusal(str):
+    """Why nothing was written: reads as its Danish text, and carries a code and whether the screen
+    should stay quiet about it (a double click, a second tab: the screen already shows the truth)."""
+
+    code: str
+    quiet: bool
+
+    def __new__(cls, code: str, **values: object) -> "Refusal":
+        text, quiet = REFUSAL_TEXTS[code]
+        obj = super().__new__(cls, text.format(**values))
+        obj.code, obj.quiet = code, quiet
+        return obj
 
 
 def identity(trainee: str = "") -> str:
@@ -110,16 +136,16 @@ class Session:
         def guard(log: LogRead) -> str | None:
             res = replay(self.case, log.events)
             if res.finished:
-                return "sagen er allerede afsluttet"
+                return Refusal("finished")
             if res.current != step_id:
-                return "valget er allerede registreret"
+                return Refusal("already_recorded")
             step = {s.id: s for s in self.case.steps}[step_id]
-            if not isinstance(step, ChoiceStep) or option_id not in {o.id for o in step.options}:
-                return f"ukendt valg {option_id!r} ved trinnet {step_id!r}"
+            if not isinstance(step, ChoiceStep) or option_id not in shown_options(step, res.seed, res.flags, res.state):
+                return Refusal("not_offered", option=option_id, step=step_id)
             return None
 
         if self.read_only:
-            return False, "loggen er skrivebeskyttet under bedømmelsen"
+            return False, Refusal("read_only")
         written, reason = self.log.append(choice_event(step_id, option_id), guard)
         return written is not None, reason
 
@@ -127,15 +153,15 @@ class Session:
         def guard(log: LogRead) -> str | None:
             res = replay(self.case, log.events)
             if res.finished or res.current != step_id:
-                return "brevet er allerede afleveret"
+                return Refusal("letter_sent")
             step = {s.id: s for s in self.case.steps}[step_id]
-            return None if isinstance(step, LetterStep) else f"{step_id!r} er ikke et brevtrin"
+            return None if isinstance(step, LetterStep) else Refusal("not_a_letter_step", step=step_id)
 
         if self.read_only:
-            return False, "loggen er skrivebeskyttet under bedømmelsen"
+            return False, Refusal("read_only")
         if len(text) > MAX_LETTER_CHARS:
-            return False, (f"brevet er for langt ({len(text):,} tegn; højst {MAX_LETTER_CHARS:,}). "
-                           "Dit udkast er gemt. Forkort brevet, og send det igen.").replace(",", ".")
+            return False, Refusal("too_long", chars=f"{len(text):,}".replace(",", "."),
+                                  limit=f"{MAX_LETTER_CHARS:,}".replace(",", "."))
         written, reason = self.log.append(letter_event(step_id, text), guard)
         if written is not None:
             self.draft_path(step_id).unlink(missing_ok=True)

@@ -37,7 +37,6 @@ from .readability import LIX_TARGET, readability
 from .session import MODES, Session, default_log_path
 
 LOG_DIR_ENV = "SAGSSIM_LOG_DIR"  # tests and instructors can send logs elsewhere than the notebook's folder
-QUIET_REASONS = ("valget er allerede registreret", "sagen er allerede afsluttet", "brevet er allerede afleveret")
 FULL_WIDTH = dict(width="100%")
 
 
@@ -287,7 +286,7 @@ class CasePlayer:
         (a double click) or already on screen (a damaged log)."""
         self._last_recorded = recorded
         self._refresh()
-        if not recorded and reason and reason not in QUIET_REASONS and "beskadiget" not in reason:
+        if not recorded and reason and not getattr(reason, "quiet", False):
             self._message.value = box("warning", title, f"<p>{escape(reason)}</p>")
 
     # ------------------------------------------------------------ building the screen
