@@ -230,7 +230,7 @@ def criterion_scores(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",")
+    return f"{x:.2f}".replace(".", ",")  # always two decimals: cuts and scores line up in the reasons
 
 
 def decide_one(student: str, cells: pd.DataFrame, critical: pd.DataFrame, rules: PassRules) -> Decision:

@@ -38,6 +38,8 @@ from traitlets.config import Config
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from simulator import danish
+
 from .autograde import grade_folder, letter_assessed, letter_provisional, load_key, path_letters
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -180,7 +182,7 @@ FEEDBACK = "sagssim_feedback"
 
 
 def _points(x: float | None) -> str:
-    return "0" if not x else f"{x:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    return danish.number(x or 0, trim=True)
 
 
 class FeedbackSummary(NbGraderPreprocessor):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator import danish
 from simulator.model import CRITERIA, CRITERION_LABELS, ChoiceStep
 
 from .certify import FAILED, PASSED, PENDING, Decision, Evidence, PassRules
@@ -38,13 +39,11 @@ TEMPLATE = "certificate.html.j2"
 
 
 def dk(x: float | None, decimals: int = 2) -> str:
-    if x is None or pd.isna(x):
-        return "–"
-    return f"{x:.{decimals}f}".replace(".", ",")
+    return f"{x:.{decimals}f}".replace(".", ",") if x is not None and not pd.isna(x) else "–"
 
 
 def pts(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+    return danish.number(x, 6, trim=True)
 
 
 def chart_png(decision: Decision) -> bytes:

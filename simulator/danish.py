@@ -56,18 +56,23 @@ def fold(text: str) -> str:
 class Phrase:
     """A phrase to look for: a sequence of words compared by stem. A word written `klag*`
     matches any word that begins with it, `*dagbog` any word that ends with it (Danish
-    compounds: energidagbog), `*dagbog*` any word that holds it, and `=men` only that very
-    word (so the conjunction "men" does not match "mener", whose stem is also "men")."""
+    compounds: energidagbog), `*dagbog*` any word that holds it, `=men` only that very
+    word (so the conjunction "men" does not match "mener", whose stem is also "men"), and
+    `!for` that the next word is not "for" ("uden !for": the negation, not "uden for")."""
 
     parts: tuple[tuple[str, str], ...]  # (text, how): how is stem, prefix, suffix, infix or exact
     text: str
 
     def match_at(self, toks: list[Token], i: int) -> bool:
-        if i + len(self.parts) > len(toks):
-            return False
-        for (want, how), tok in zip(self.parts, toks[i:i + len(self.parts)]):
-            if not _part_matches(want, how, tok):
+        k = i
+        for want, how in self.parts:
+            if how == "not":  # looks at the next word without taking it
+                if k < len(toks) and toks[k].low == want:
+                    return False
+                continue
+            if k >= len(toks) or not _part_matches(want, how, toks[k]):
                 return False
+            k += 1
         return True
 
     def find(self, toks: list[Token]) -> int | None:
@@ -97,6 +102,34 @@ def _part_matches(want: str, how: str, tok: Token) -> bool:
     return tok.stem == want or tok.low == want
 
 
+@lru_cache(maxsize=8192)
+def split_single(phrases: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The one-word phrases of a list (compared by stem or as the very word) as their single
+    (word, how) part, and the others (several words, or a word's start, end or inside)."""
+    single, longer = [], []
+    for p in phrases:
+        parts = phrase(p).parts
+        if len(parts) == 1 and parts[0][1] in ("stem", "stem+", "exact"):
+            single.append(parts[0])
+        elif parts:
+            longer.append(p)
+    return tuple(single), tuple(longer)
+
+
+@lru_cache(maxsize=8192)
+def anchors(phrases: tuple[str, ...]) -> tuple[tuple[str, str], ...] | None:
+    """For each phrase, one whole word it cannot match without (its longest word compared by stem or
+    as itself), so a sentence holding none of them needs no search; None when some phrase has no
+    such word (only a word's start, end or inside)."""
+    out = []
+    for p in phrases:
+        whole = [part for part in phrase(p).parts if part[1] in ("stem", "stem+", "exact")]
+        if not whole:
+            return None
+        out.append(max(whole, key=lambda part: len(part[0])))
+    return tuple(out)
+
+
 @lru_cache(maxsize=16384)
 def phrase(text: str) -> Phrase:
     parts: list[tuple[str, str]] = []
@@ -104,6 +137,8 @@ def phrase(text: str) -> Phrase:
         low = raw.lower()
         if low.startswith("~"):
             parts.append((low[1:] or "2", "gap"))  # "skal ~2 have": up to two words between
+        elif low.startswith("!") and len(low) > 1:
+            parts.append((low[1:], "not"))  # "uden !for": "uden", but not "uden for"
         elif low.startswith("=") and len(low) > 1:
             parts.append((low[1:], "exact"))
         elif low.startswith("*") and low.endswith("*") and len(low) > 2:
@@ -140,6 +175,8 @@ def starts_with(toks: list[Token], text: str) -> bool:
 def _part_regex(want: str, how: str) -> str:
     if how == "gap":
         return rf"(?: [^ ]+){{0,{_gap(want)}}}"
+    if how == "not":
+        return rf"(?= |$)(?! {re.escape(want)}/)"
     if how == "stem+":
         stem_, start = (re.escape(x) for x in want.split(":", 1))
         return rf" {start}[^ /]*/{stem_}(?= |$)"
@@ -160,6 +197,10 @@ def phrases_regex(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     alts = ["".join(_part_regex(w, how) for w, how in phrase(p).parts) for p in phrases if phrase(p).parts]
     if not alts:
         return None
+    if all(a.startswith(" ") for a in alts):
+        # every match begins at a token's leading space: take that space as a literal, so the engine
+        # jumps from space to space instead of trying the lookahead at every character
+        return re.compile(" (?=(?:" + "|".join(a[1:] for a in alts) + "))")
     return re.compile("(?=(?:" + "|".join(alts) + "))")
 
 
@@ -172,3 +213,19 @@ def stream(toks: list[Token]) -> tuple[str, list[int]]:
         parts.append(piece)
         pos += len(piece)
     return "".join(parts), starts
+
+
+# ---------------------------------------------------------------- numbers as Danish readers write them
+
+
+def number(x: float | None, decimals: int = 2, *, trim: bool = False, missing: str = "–") -> str:
+    """0.75 -> '0,75'; a whole number without decimals; `trim` drops trailing zeros ('2,50' -> '2,5');
+    None or NaN -> `missing`. The one formatter for numbers a Danish reader sees."""
+    if x is None or x != x:  # NaN is not equal to itself
+        return missing
+    if float(x).is_integer():
+        return str(int(x))
+    text = f"{x:.{decimals}f}"
+    if trim:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import danish
 from .casefile import Library, successors
 from .engine import Result, play_headless
 from .model import (CRITERIA, CRITERION_LABELS, Case, ChoiceStep, Document, LetterStep, Provision, SourceRef,
@@ -38,9 +39,7 @@ def shows_feedback(mode: str) -> bool:
 
 def danish_number(x: float, decimals: int = 2) -> str:
     """0.75 -> '0,75'; whole numbers without decimals."""
-    if float(x).is_integer():
-        return str(int(x))
-    return f"{x:.{decimals}f}".replace(".", ",")
+    return danish.number(x, decimals)
 
 
 def days_text(n: int) -> str:
