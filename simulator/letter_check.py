@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
+from . import danish
 from .casefile import Library
 from .engine import letter_view
 from .model import CRITERIA, Case, LetterExpectation, LetterItem, LetterStep
@@ -192,7 +193,7 @@ def _helhed(col: _Collector, reading: LetterReading, exp: LetterExpectation) -> 
     for h in reading.other_help:
         spec = next(x for x in exp.other_help if x.id == h.id)
         ev = _ev(h.evidence)
-        if spec.handling == "afgoer" and h.referred and not h.decided:
+        if spec.handling == "afgoer" and (h.referred and not h.decided or h.self_apply):
             col.wrong(f"hv-anden-hjaelp:{h.id}", ev, hjaelp=h.label)
         else:
             col.ok(f"hv-anden-hjaelp:{h.id}", h.addressed, ev, hjaelp=h.label)
@@ -206,8 +207,16 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
     cited = {rid for c in reading.citations if not c.negated for rid in c.registry_ids}
     basis_names = ", ".join(sorted({_name(provisions[p]) for p in bases if p in provisions}))
     if bases:
+        # each decided activity needs its own rule: § 83 for the refused practical help does not stand
+        # in for § 85 for the support granted
         hit = next((c for c in reading.citations if set(c.registry_ids) & bases and not c.negated), None)
-        col.ok("bg-retsregel", bool(cited & bases), _ev(hit.evidence) if hit else "", forventet=basis_names)
+        decided = [a for a in exp.activities if a.outcome != "henvist" and a.provisions]
+        uncited = [a for a in decided if not cited & set(a.provisions)]
+        share = 1 - len(uncited) / len(decided) if decided else 1.0
+        missing = ", ".join(sorted({_name(provisions[p]) for a in uncited for p in a.provisions if p in provisions}))
+        spec = col.specs["bg-retsregel"]
+        col.ok("bg-retsregel", not uncited, _ev(hit.evidence) if hit else "", earned=spec.points * share,
+               forventet=missing if hit else basis_names)
     wrong_basis = [c for c in reading.citations
                    if c.basis and not c.negated and c.law not in PROCEDURAL_LAWS
                    and not (set(c.registry_ids) & allowed)]
@@ -216,6 +225,8 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
         found = f"§ {c.number}" if not c.registry_ids else ", ".join(_name(provisions[x]) for x in c.registry_ids
                                                                       if x in provisions)
         col.wrong("bg-forkert-regel", _ev(c.evidence), fundet=found, forventet=basis_names)
+    if bases and not wrong_basis:
+        _rule_per_activity(col, reading, exp, provisions)
     # facts
     if reading.facts:
         found = [f for f in reading.facts if f.found]
@@ -242,8 +253,12 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
         else:
             right = [f for f in named if f.explains_document]
             col.ok("bg-dokument", bool(right), _ev(right[0].evidence) if right else "")
+        # boilerplate in place of facts: most facts missing, or a fact missing where a paragraph
+        # says only "konkret og individuel vurdering"
         if reading.boilerplate and share < 0.5:
             col.wrong("bg-standardtekst", _ev(reading.boilerplate[0]))
+        elif reading.bare_boilerplate and missing:
+            col.wrong("bg-standardtekst", _ev(reading.bare_boilerplate[0]))
     # considerations
     if exp.considerations:
         got = [c for c in reading.considerations if c.found]
@@ -275,8 +290,23 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
                       forventet=_hours((lo, hi)) + f" om {a.scope.per}en")
         else:
             col.ok(f"bg-omfang:{a.id}", True, ev, aktivitet=a.label)
-    col.ok("bg-laesbarhed", 0 < lix <= LIX_TARGET, fundet=f"{lix:g}".replace(".", ","))
+    col.ok("bg-laesbarhed", 0 < lix <= LIX_TARGET, fundet=danish.number(lix, 1))
     col.ok("bg-fagord", not reading.jargon, fundet=", ".join(reading.jargon))
+
+
+def _rule_per_activity(col: _Collector, reading: LetterReading, exp: LetterExpectation, provisions) -> None:
+    """An activity decided under another activity's rule: "du får støtte efter § 83 til at komme i
+    gang", where getting started is § 85 and § 83 is the rule for the practical help refused."""
+    acts = {a.id: a for a in reading.activities}
+    for a in exp.activities:
+        cited = set(acts[a.id].clause_provisions)
+        others = {p for b in exp.activities if b.id != a.id for p in b.provisions} - set(a.provisions)
+        if cited and not cited & set(a.provisions) and cited & others:
+            found = ", ".join(_name(provisions[p]) for p in sorted(cited & others) if p in provisions)
+            col.wrong("bg-forkert-regel", _ev(acts[a.id].clause_evidence),
+                      fundet=f"{found} for {a.label[:1].lower()}{a.label[1:]}",
+                      forventet=", ".join(_name(provisions[p]) for p in a.provisions if p in provisions))
+            return
 
 
 def _shared_scope(col: _Collector, reading: LetterReading, shared: list, acts: dict) -> None:
@@ -311,9 +341,16 @@ def _partshoering(col: _Collector, reading: LetterReading, exp: LetterExpectatio
             col.wrong("ph-hoering", ev, dokument=doc)
         else:
             col.ok("ph-hoering", h.claims_heard, ev, dokument=doc)
+        # `response: []` written out (not merely left out) on a path that heard her: she never answered
+        if not exp.hearing.response and "response" in exp.hearing.model_fields_set:
+            _silent_hearing(col, h)
+            return
+        # full for her answer and what it meant; half for her answer alone; a quarter for only saying
+        # that she answered ("vi har læst dine bemærkninger")
         spec = col.specs["ph-svar"]
-        earned = spec.points if h.response_used else spec.points / 2 if h.response_stated else 0.0
-        col.ok("ph-svar", h.response_used, ev, earned=earned, partial=h.response_stated and not h.response_used)
+        earned = spec.points if h.response_used else spec.points / 2 if h.response_stated else \
+            spec.points / 4 if h.response_claimed else 0.0
+        col.ok("ph-svar", h.response_used, ev, earned=earned, partial=h.response_claimed and not h.response_used)
     elif h.claims_heard and not h.claims_not_heard:
         col.wrong("ph-ingen-falsk", ev, dokument=doc)
         col.ok("ph-aaben", False, dokument=doc)
@@ -321,7 +358,22 @@ def _partshoering(col: _Collector, reading: LetterReading, exp: LetterExpectatio
         # On a path without høring the letter cannot undo it; it can say so plainly and give the
         # citizen the information now, with a chance to comment (the choices already scored the miss).
         col.ok("ph-ingen-falsk", True, ev, dokument=doc)
-        col.ok("ph-aaben", h.claims_not_heard and h.offers_now, ev, dokument=doc)
+        # half for saying it plainly, half for giving her the information now (sent with the letter,
+        # an invitation to comment, or at least what the document says)
+        spec = col.specs["ph-aaben"]
+        given = h.claims_not_heard and (h.offers_now or h.content_told)
+        earned = (spec.points / 2 if h.claims_not_heard else 0.0) + (spec.points / 2 if given else 0.0)
+        col.ok("ph-aaben", given, ev, earned=earned, partial=h.claims_not_heard and not given, dokument=doc)
+
+
+def _silent_hearing(col: _Collector, h) -> None:
+    """Heard, but the path says she gave no answer (the case writes `response: []` where the flag is
+    set): she never answered. The letter should say so; an answer it reports is one she never gave."""
+    said = next((e for e in h.evidence if e.text), None)
+    if h.response_claimed and not h.no_response:
+        col.wrong("ph-intet-svar", _ev(said))
+    else:
+        col.ok("ph-intet-svar", h.no_response, _ev(said))
 
 
 def _suspensive(col: _Collector, reading: LetterReading) -> None:
@@ -336,7 +388,7 @@ def _klage(col: _Collector, reading: LetterReading) -> None:
     k = reading.complaint
     e = k.evidence
     col.ok("kv-klageinstans", k.instance_named, _ev(e.get("klageinstans")))
-    wrong_route = k.to_kommune_denied or (k.direct_to_instance and not k.to_kommune)
+    wrong_route = k.to_kommune_denied or k.direct_said or (k.direct_to_instance and not k.to_kommune)
     if wrong_route:
         col.wrong("kv-til-kommunen", _ev(e.get("til-kommunen-nej") or e.get("direkte")))
     else:
@@ -380,7 +432,7 @@ def _within(given: tuple[float, float], expected: tuple[float, float]) -> bool:
 
 
 def _hours(h: tuple[float, float]) -> str:
-    lo, hi = (f"{x:g}".replace(".", ",") for x in h)
+    lo, hi = (danish.number(x, trim=True) for x in h)
     return f"{lo} timer" if lo == hi else f"{lo}-{hi} timer"
 
 

@@ -55,18 +55,45 @@ class Sentence:
     stream: str = ""  # " low/stem low/stem ...": one string to search for many phrases at once
     offsets: dict[int, int] = field(default_factory=dict)  # character offset in stream -> token index
     where_stem: dict[str, list[int]] = field(default_factory=dict)  # stem -> token positions
+    where_low: dict[str, list[int]] = field(default_factory=dict)  # lower-case word -> token positions
     _hits: dict[Any, tuple[int, ...]] = field(default_factory=dict)
+    _first: dict[Any, str] = field(default_factory=dict)
 
     def _positions(self, phrases: tuple[str, ...]) -> tuple[int, ...]:
         hit = self._hits.get(phrases)
         if hit is None:
-            rx = danish.phrases_regex(phrases)
-            hit = tuple(self.offsets[m.start()] for m in rx.finditer(self.stream)) if rx else ()
+            # one-word phrases are looked up in the word indexes; only the others (several words,
+            # a word's start or end) need the regular expression over the token string
+            words, longer = danish.split_single(phrases)
+            found = {i for part in words for i in self._word(*part)}
+            rx = danish.phrases_regex(longer) if longer else None
+            keys = danish.anchors(longer) if rx else None
+            if rx and (keys is None or any(self._has_word(*k) for k in keys)):  # no search without a key word
+                found.update(self.offsets[m.start()] for m in rx.finditer(self.stream))
+            hit = tuple(sorted(found))
             self._hits[phrases] = hit
         return hit
 
+    def _has_word(self, want: str, how: str) -> bool:
+        if how == "stem+":
+            return bool(self._word(want, how))
+        return want in self.where_low or (how == "stem" and want in self.where_stem)
+
+    def _word(self, want: str, how: str) -> list[int]:
+        """Positions of one word given as a phrase part (see `danish.Phrase`)."""
+        if how == "stem":
+            return self.where_stem.get(want, []) + self.where_low.get(want, [])
+        if how == "exact":
+            return self.where_low.get(want, [])
+        stem_, start = want.split(":", 1)  # stem+
+        return [i for i in self.where_stem.get(stem_, []) if self.tokens[i].low.startswith(start)]
+
     def find_all(self, phrase: str) -> tuple[int, ...]:
         return self._positions((phrase,))
+
+    def positions(self, phrases: Iterable[str]) -> tuple[int, ...]:
+        """Token positions where any of the phrases begins, in order."""
+        return self._positions(tuple(phrases))
 
     def find(self, phrase: str) -> int | None:
         hits = self._positions((phrase,))
@@ -80,7 +107,10 @@ class Sentence:
         key = tuple(phrases)
         if not self._positions(key):
             return None
-        return next(p for p in key if self._positions((p,)))
+        first = self._first.get(key)
+        if first is None:
+            first = self._first[key] = next(p for p in key if self._positions((p,)))
+        return first
 
     def in_span(self, phrases: Iterable[str], start: int, end: int) -> bool:
         return any(start <= i < end for i in self._positions(tuple(phrases)))
@@ -93,10 +123,18 @@ class Sentence:
 
 
 TERSE = re.compile(r"^([^:–]{1,90}?)\s*[:–]\s*(ja|nej|bevilget|bevilges|godkendt|imødekommet|afslag|afslået|ikke "
-                   r"bevilget)\b", re.IGNORECASE)
+                   r"bevilget|slutter|stopper|ophører|bortfalder)\b", re.IGNORECASE)
+# "Ønske 1: At komme ud og møde andre – ja": the verdict closes the line.
+TERSE_END = re.compile(r"^(.{1,120}?)\s*[:–-]\s*(ja|nej|bevilget|bevilges|godkendt|imødekommet|afslag|afslået|ikke "
+                       r"bevilget)\s*[.!]?$", re.IGNORECASE)
+# "Struktur og aftaler: 4 timer om ugen (før 3)" -- hours given straight after the activity grant it.
+TERSE_HOURS = re.compile(r"^([^:–]{1,90}?)\s*[:–]\s*((?:\d+(?:[,.]\d+)?|en|én|to|tre|fire|fem|seks|syv|otte|halvanden)"
+                         r"(?:\s*(?:-|–|til)\s*\S+)?\s+timer?)\b", re.IGNORECASE)
 BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
-# A sentence ends at . ! ? followed by space and a capital, a digit or a bullet, or at the end.
-SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"“»(-])")
+# A sentence ends at . ! ? followed by space and a capital, a digit, § or a bullet, or at the end;
+# not after an abbreviation ("jf. § 85", "stk. 2").
+SENT_END = re.compile(r"(?<=[.!?])(?<!\bjf\.)(?<!\bstk\.)(?<!\bnr\.)(?<!\bpkt\.)(?<!\bca\.)(?<!\bfx\.)"
+                     r"\s+(?=[A-ZÆØÅ0-9§\"“»(-])")
 
 
 # Control, format (zero-width, bidi) and private-use characters, except tab and newline.
@@ -121,6 +159,9 @@ def normalise(text: str) -> tuple[str, list[str]]:
 def _is_heading(line: str) -> bool:
     line = re.sub(r"^\d+[.)]\s+", "", line.strip())  # "3. Rådgivning"
     words = line.split()
+    if (TERSE.match(line) or TERSE_END.match(line)) and len(words) <= 14 and not re.search(r"[.!?;]$", line) \
+            and not BULLET.match(line):
+        return True  # "Følgeskab til NA og værestedet: ikke bevilget" heads the section about it
     return 0 < len(words) <= 8 and not re.search(r"[.!?,;]$", line) and not BULLET.match(line) \
         and line[:1].isupper() and ":" not in line[:-1]
 
@@ -152,10 +193,12 @@ def _sentence(index: int, text: str, heading: str, paragraph: int = 0) -> Senten
     toks = danish.tokens(text)
     text_stream, starts = danish.stream(toks)
     where_stem: dict[str, list[int]] = {}
+    where_low: dict[str, list[int]] = {}
     for i, t in enumerate(toks):
         where_stem.setdefault(t.stem, []).append(i)
+        where_low.setdefault(t.low, []).append(i)
     s = Sentence(index, text, toks, heading, paragraph, stream=text_stream, offsets={o: i for i, o in enumerate(starts)},
-                 where_stem=where_stem)
+                 where_stem=where_stem, where_low=where_low)
     s.clauses = _clauses(s)
     return s
 
@@ -165,16 +208,17 @@ def _break_stems() -> frozenset[str]:
     return frozenset(danish.stem(w) for p in lexicon()["clause_breaks"] for w in p.split()[:1])
 
 
+_CLAUSE_MARKS = frozenset(",;:()–")
+
+
 def _clauses(s: Sentence) -> list[tuple[int, int, bool]]:
     """Split at , ; : ( ) and clause words; a clause holding a negation trigger is negated.
     "og ikke"/"men ikke" start a new clause, so "struktur, men ikke budget" negates only budget."""
     toks, text = s.tokens, s.text
     cuts = {0, len(toks)}
+    breaks = _break_stems()
     for i, tok in enumerate(toks):
-        between = text[toks[i - 1].end:tok.start] if i else ""
-        if i and re.search(r"[,;:()–]", between):
-            cuts.add(i)
-        if i and tok.stem in _break_stems():
+        if i and (tok.stem in breaks or not _CLAUSE_MARKS.isdisjoint(text[toks[i - 1].end:tok.start])):
             cuts.add(i)
         if i + 1 < len(toks) and tok.low in ("og", "eller") and toks[i + 1].low in ("ikke", "ingen", "aldrig"):
             cuts.add(i)
@@ -228,6 +272,8 @@ def quantities(toks: list[Token]) -> list[Quantity]:
         elif j < len(toks) and _number_at(toks, j) is not None and toks[j].start - toks[j - 1].end <= 2:
             high = _number_at(toks, j) or n  # "2-3" tokenises as 2, 3 with a dash between
             j += 1
+        if [t.low for t in toks[j:j + 3]] == ["og", "en", "halv"]:  # "4 og en halv time"
+            n, high, j = n + 0.5, high + 0.5, j + 3
         if j < len(toks) and toks[j].low in units:
             unit = toks[j].low
             per = units[unit]
@@ -261,6 +307,8 @@ class ActivityReading:
     per: str | None = None
     scope_evidence: Evidence | None = None
     provisions: list[str] = field(default_factory=list)  # registry ids cited for it
+    clause_provisions: list[str] = field(default_factory=list)  # cited in the very clause that names it
+    clause_evidence: Evidence | None = None  # the first sentence with such a citation
     mentioned: bool = False
 
 
@@ -273,6 +321,7 @@ class Citation:
     basis: bool  # cited as the rule the decision rests on
     negated: bool
     evidence: Evidence
+    token: int = -1  # token index in its sentence
 
 
 @dataclass
@@ -301,8 +350,11 @@ class HearingReading:
     claims_heard: bool = False
     claims_not_heard: bool = False
     offers_now: bool = False  # invites comments now or sends the information with the letter
-    response_stated: bool = False
+    response_stated: bool = False  # what she answered is restated (its content, where the case gives it)
     response_used: bool = False
+    response_claimed: bool = False  # the letter says she answered, in any words
+    no_response: bool = False  # the letter says she did not answer ("vi har ikke hørt fra dig")
+    content_told: bool = False  # the letter tells what the adverse document says
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -313,6 +365,7 @@ class HelpReading:
     addressed: bool = False
     decided: bool = False  # the kommune decides or processes it
     referred: bool = False  # the citizen is sent off to apply herself
+    self_apply: bool = False  # some sentence tells her to apply for it herself and decides nothing
     evidence: Evidence | None = None
 
 
@@ -323,6 +376,7 @@ class ComplaintReading:
     to_kommune: bool = False
     to_kommune_denied: bool = False  # "send ikke klagen til os"
     direct_to_instance: bool = False  # "send klagen direkte til Ankestyrelsen"
+    direct_said: bool = False  # in so many words ("direkte"), which no "til os" elsewhere undoes
     reassessment: bool = False
     full_medhold_condition: bool = False
     keep_condition: bool = False
@@ -359,6 +413,7 @@ class LetterReading:
     words: int
     sentences: int
     notes: list[str]
+    bare_boilerplate: list[Evidence] = field(default_factory=list)  # boilerplate in a paragraph with no facts
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -374,8 +429,8 @@ def _groups_match(s: Sentence, groups: tuple[tuple[str, ...], ...]) -> int | Non
     not, "mailen fra Mødestedet" for "Mødestedets mail" does)."""
     first = None
     for group in groups:
-        hits = [i for p in group if (i := s.find(p)) is not None]
-        if not hits:
+        hits = s._positions(tuple(group))  # one search for the whole group
+        if not hits and s.positions(_bag_keys(tuple(group))):  # a bag needs at least its rarest word
             hits = [i for p in group if (i := _bag_match(s, p)) is not None]
         if not hits:
             return None
@@ -386,9 +441,9 @@ def _groups_match(s: Sentence, groups: tuple[tuple[str, ...], ...]) -> int | Non
 @lru_cache(maxsize=8192)
 def _content_parts(phrase: str) -> tuple[str, ...]:
     """The content words of a term phrase, as single-word phrases (stop words and gaps dropped)."""
-    words = [w for w in phrase.split() if not w.startswith("~")]
+    words = [w for w in phrase.split() if not w.startswith(("~", "!"))]
     content = [w for w in words if danish.stem(w.strip("*=").lower()) not in _STOP]
-    return tuple(content) if len(content) >= 2 else ()
+    return tuple(sorted(content, key=len, reverse=True)) if len(content) >= 2 else ()
 
 
 LABEL_SHARE = 0.6  # share of a label's content words a sentence must hold to say the same thing
@@ -424,12 +479,23 @@ def _item_match(s: Sentence, item) -> int | None:
     return i if i is not None else _label_match(s, item.label)
 
 
+@lru_cache(maxsize=8192)
+def _bag_keys(group: tuple[str, ...]) -> tuple[str, ...]:
+    """The rarest content word of each phrase of a group that can match as a bag of words."""
+    return tuple(parts[0] for p in group if (parts := _content_parts(p)))
+
+
 def _bag_match(s: Sentence, phrase: str) -> int | None:
     parts = _content_parts(phrase)
     if not parts:
         return None
-    found = [s.find(w) for w in parts]
-    return None if any(i is None for i in found) else min(found)
+    first = None
+    for w in parts:  # the rarest words come first, so a missing one ends the search early
+        i = s.find(w)
+        if i is None:
+            return None
+        first = i if first is None else min(first, i)
+    return first
 
 
 _STOP = frozenset(danish.stem(w) for w in (
@@ -505,11 +571,12 @@ def citations(text: str, sents: list[Sentence], default_law: str,
         for m in _PARA.finditer(s.text):
             explicit = _law_near(s.text, m.start(), m.end())
             law = explicit or named_before or default_law
-            if explicit is None and named_before is None:
-                # a bare "§ 82" that the case's own law lacks, read in the law the letter last named that has it
+            if explicit is None:
+                # a bare "§ 82" that the law at hand lacks, read in the case's own law or the law the
+                # letter last named that has it ("§ 82 kan ikke bruges, fordi ... betales efter § 109")
                 num0 = re.findall(r"\d+(?:\s?[a-h]\b)?", m.group("nums"))[0].replace(" ", "").lower()
                 if (law, num0) not in index:
-                    law = next((x for x in reversed(laws_named) if (x, num0) in index), law)
+                    law = next((x for x in [default_law, *reversed(laws_named)] if (x, num0) in index), law)
             if explicit:
                 laws_named.append(explicit)
             named_before = law
@@ -520,7 +587,7 @@ def citations(text: str, sents: list[Sentence], default_law: str,
             for num in nums:
                 num = num.replace(" ", "").lower()
                 ids = tuple(index.get((law, num), ()))
-                out.append(Citation(law, num, m.group("stk"), ids, basis, negated, _ev(s)))
+                out.append(Citation(law, num, m.group("stk"), ids, basis, negated, _ev(s), tok_i))
     return out
 
 
@@ -537,10 +604,12 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
     cites = citations(text, sents, expect.law if expect else "sel", index)
     activities = _activities(sents, expect, cites) if expect else []
     total, total_ev = _total_hours(sents, expect)
-    facts = [_fact(sents, f, docs) for f in expect.facts] if expect else []
-    considerations = [_fact(sents, f, docs) for f in expect.considerations] if expect else []
+    sources = _sources(tuple(docs))
+    facts = [_fact(sents, f, docs, sources) for f in expect.facts] if expect else []
+    considerations = [_fact(sents, f, docs, sources) for f in expect.considerations] if expect else []
     weighing = next((_ev(s) for s in sents if s.any(lex["weighing"])), None)
     boiler = [_ev(s) for s in sents if s.any(lex["boilerplate"])]
+    bare = _bare_boilerplate(sents, expect) if expect and boiler else []
     argument = _argument(sents, expect)
     hearing = _hearing(sents, expect, docs)
     helps = [_help(sents, h) for h in expect.other_help] if expect else []
@@ -550,7 +619,17 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
     jargon = sorted({m.group() for pat in lex["jargon"] for m in re.finditer(pat, text)})
     words = sum(1 for s in sents for t in s.tokens if t.low[:1].isalpha())
     return LetterReading(activities, total, total_ev, cites, facts, considerations, weighing, boiler, argument, hearing, helps,
-                         complaint, contact, access, jargon, words, len(sents), notes)
+                         complaint, contact, access, jargon, words, len(sents), notes, bare)
+
+
+def _bare_boilerplate(sents: list[Sentence], expect: LetterExpectation) -> list[Evidence]:
+    """Boilerplate standing where the facts should be: "vi har foretaget en konkret og individuel
+    vurdering" in a paragraph that gives none of the case's facts. Said before the facts, it is only
+    a preamble."""
+    lex = lexicon()
+    items = tuple(expect.facts) + tuple(expect.considerations)
+    with_facts = {s.paragraph for s in sents if any(_item_match(s, f) is not None for f in items)}
+    return [_ev(s) for s in sents if s.any(lex["boilerplate"]) and s.paragraph not in with_facts]
 
 
 def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) -> str | None:
@@ -569,28 +648,48 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
         return "grant" if s.in_span(lex["negation"], start, end) else "refuse"  # "støtten stopper ikke"
     if s.in_span(lex["applied"], start, end) or s.in_span(lex["attribution"], start, end):
         return None  # the application, or the citizen's own view, is not the decision
-    if start and start < len(s.tokens) and s.tokens[start].low in ("at", "om"):
+    lead = [t.low for t in s.tokens[start:start + 2]]
+    if start and lead and (lead[0] in ("at", "om") or (lead[0] in ("ikke", "og", "men") and lead[1:] in (["at"], ["om"]))):
         # a subordinate clause is governed by the clause before it: "afslag på, at kommunen betaler",
         # "det er ikke nødvendigt, at kommunen betaler" decide nothing by "betaler"; "vi har
-        # besluttet, at du får støtte" does
+        # besluttet, at du får støtte" does, and so does our own "vi har vurderet, at du skal have støtte"
         head = next(((a, b) for a, b, _ in s.clauses if b == start), (0, start))
-        if any(s.in_span(lex[k], *head) for k in ("refuse", "negation", "applied", "attribution", "reporting_verbs",
-                                                     "perceiving")):
-            return None  # "... så vi, at du ikke får åbnet breve": an observation, not a decision
-    gives = [i for p in lex["give"] for i in s.find_all(p) if start <= i < end]
+        if any(s.in_span(lex[k], *head) for k in ("refuse", "negation", "applied", "attribution")):
+            return None
+        if not s.in_span(lex["our_judgement"], 0, start) and any(
+                s.in_span(lex[k], 0, start) for k in ("reporting_verbs", "perceiving")):
+            return None  # "... så vi, at du ikke får åbnet breve", "Egebo har vurderet ..., ikke om du har ret til"
+    idioms = s.positions(lex["give_idioms"])
+    helps = s.positions(lex["help_nouns"])
+    # "du får ikke en dag i gang", "du får ikke åbnet din post": "få" that gives nothing (but "du får
+    # støtte til at komme i gang" gives support)
+    gives = [i for i in s.positions(lex["give"]) if start <= i < end
+             and not any(i < k <= i + 6 and not any(i < h < k for h in helps) for k in idioms)]
+    if s.in_span(lex["self_pay"], start, end):
+        gives = []  # "du kan selv betale for samtalerne": she pays, nothing is given
     # the activity is what is given when it stands after the giving verb ("du får ikke faste besøg"),
     # not when it gives ("værestedet giver hende besked")
+    # ... and close after it: not "du kan ikke få en dag i gang uden en plan"
     has_object = s.in_span(lex["help_nouns"], start, end) or (
-        object_at is not None and start <= object_at < end and any(g < object_at for g in gives))
+        object_at is not None and start <= object_at < end and any(object_at - 5 <= g < object_at for g in gives))
     if gives and has_object:
         return "refuse" if s.in_span(lex["negation"], start, end) else "grant"
     return None
+
+
+def _terse_verdict(m: re.Match) -> str:
+    word = m.group(2).lower()
+    return "refuse" if word in ("nej", "afslag", "afslået", "ikke bevilget", "slutter", "stopper", "ophører",
+                                "bortfalder") else "grant"
 
 
 @lru_cache(maxsize=512)
 def _heading_verdict(heading: str) -> str | None:
     """A heading like "Det får du ikke" decides for the list under it: a giving verb needs no object there."""
     lex = lexicon()
+    terse = TERSE_END.match(heading) or TERSE.match(heading)
+    if terse:
+        return _terse_verdict(terse)
     hs = _heading_sentence(heading)
     v = _verdict(hs, 0, len(hs.tokens))
     if v is None and hs.any(lex["give"]):
@@ -601,7 +700,6 @@ def _heading_verdict(heading: str) -> str | None:
 def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Citation]) -> list[ActivityReading]:
     lex = lexicon()
     acts = {a.id: ActivityReading(a.id, a.label, None) for a in expect.activities}
-    per_phrases = lex["per"]
     heading_acts: dict[str, set[str]] = {}
     for s in sents:
         if s.heading and s.heading not in heading_acts:
@@ -610,19 +708,27 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
     # facts that belong to each activity, for "reasoned on its own"
     fact_terms = {f.id: f.terms for f in expect.facts}
     decided_sections: set[tuple[str, str]] = set()
+    hours_decided: dict[str, bool] = {}
+    before: dict[str, int] = {}  # the activities the sentence before named, in the same paragraph
     for s in sents:
-        named = {a.id: i for a in expect.activities if (i := _item_match(s, a)) is not None}
+        named, by_rule = _named_activities(s, expect.activities)
         own_heading = heading_acts.get(s.heading, set()) if s.heading != s.text else set()
         in_scope = set(named) or (own_heading if len(own_heading) == 1 else set())
+        # "Du har bedt om besøg hver dag. Det giver vi dig et nej til." -- "det" is what was just named
+        pointing = not in_scope and len(before) == 1 and s.tokens[:1] != [] and s.tokens[0].low in lex["pointers"]
+        if pointing:
+            in_scope = set(before)
+        last_of_paragraph = s.index + 1 < len(sents) and sents[s.index + 1].paragraph != s.paragraph
+        before = {} if s.text == s.heading or last_of_paragraph else named
         for aid in in_scope:
             acts[aid].mentioned = True
-        if not in_scope:
-            continue
+        if not in_scope or s.any(lex["complaint_core"]):
+            continue  # "du kan klage over det hele, også over nej'et til botilbud" decides nothing
         # "Betaling for din psykoterapeut: Nej." -- the terse verdict of a summary list
-        terse = TERSE.match(s.text)
+        terse = TERSE_END.match(s.text) or TERSE.match(s.text) or TERSE_HOURS.match(s.text)
         terse_verdict: dict[str, str] = {}
         if terse and named:
-            v = "refuse" if terse.group(2).lower() in ("nej", "afslag", "afslået", "ikke bevilget") else "grant"
+            v = _terse_verdict(terse)
             cut = len(danish.tokens(terse.group(1)))
             terse_verdict = {aid: v for aid, i in named.items() if i < cut}
         # verdict per activity: in the clause that names it, else the nearest clause with a verdict
@@ -652,7 +758,9 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
                 a_b = next(((a, b) for a, b, _ in s.clauses if a <= i < b), None)
                 own = _verdict(s, a_b[0], a_b[1], i) if a_b else None
                 v = own or next((v for a, b, v in inherited if a <= i < b and v), None)
-                verdict_of[aid], strength[aid] = (v, 2) if v else (sentence_verdict, 1)
+                verdict_of[aid], strength[aid] = (v, 1 if aid in by_rule else 2) if v else (sentence_verdict, 1)
+            elif pointing:
+                verdict_of[aid], strength[aid] = sentence_verdict, 1
             elif (s.heading, aid) not in decided_sections:
                 strength[aid] = 0
                 # a section's decision is its first verdict; later sentences there speak of other
@@ -678,22 +786,10 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             if v == "refuse" and len(ids) > 1:
                 for aid in ids:
                     acts[aid].lumped = True
-        # scope: hours tied to a granted activity in this sentence
-        # the scope of granted help, not hours that describe the need ("4-6 timer går med at planlægge")
-        scope_here = s.any(lex["help_nouns"]) and not s.any(lex["perceiving"]) and not s.any(lex["reporting_verbs"])
-        for q in quantities(s.tokens):
-            if q.unit_weeks is None:  # hours
-                per = next((k for k, ps in per_phrases.items() if s.any(ps)), None)
-                for aid in in_scope:
-                    granted = verdict_of.get(aid) in ("grant", "reduce") or (verdict_of.get(aid) is None and scope_here)
-                    if granted and acts[aid].hours is None:
-                        acts[aid].hours, acts[aid].per, acts[aid].scope_evidence = (q.low, q.high), per, _ev(s)
-        for c in cites:
-            if c.evidence.sentence == s.index:
-                for aid in in_scope:
-                    acts[aid].provisions.extend(x for x in c.registry_ids if x not in acts[aid].provisions)
+        _scope_hours(s, acts, in_scope, named, verdict_of, hours_decided)
+        _cited_for(s, acts, in_scope, named, cites)
     # a total ("i alt 2-3 timer om ugen") covers granted activities that have no hours of their own
-    total = next((s for s in sents if (s.has("i alt") or s.has("samlet") or "omfang" in s.heading.lower())
+    total = next((s for s in sents if (s.any(lex["total_words"]) or "omfang" in s.heading.lower())
                   and any(q.unit_weeks is None for q in quantities(s.tokens))), None)
     for act in acts.values():
         # the outcome is what the letter says where it names the activity most plainly
@@ -711,9 +807,85 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             act.lumped = False
         if act.outcome in ("bevilget", "delvis") and act.hours is None and total is not None:
             q = next(q for q in quantities(total.tokens) if q.unit_weeks is None)
-            per = next((k for k, ps in per_phrases.items() if total.any(ps)), None)
-            act.hours, act.per, act.scope_evidence = (q.low, q.high), per, _ev(total)
+            (act.hours, act.per), act.scope_evidence = _per_week(total, q), _ev(total)
     return list(acts.values())
+
+
+def _scope_hours(s: Sentence, acts: dict[str, ActivityReading], in_scope: set[str], named: dict[str, int],
+                 verdict_of: dict[str, str], hours_decided: dict[str, bool]) -> None:
+    """The hours a sentence gives an activity it grants. Not hours that describe the need ("4-6 timer
+    går med at planlægge"), nor the hours she applied for ("du søgte om en time mere om ugen"); hours
+    stated with the decision win over hours said in passing."""
+    hours = [q for q in quantities(s.tokens) if q.unit_weeks is None]
+    if not hours:
+        return
+    lex = lexicon()
+    scope_here = s.any(lex["help_nouns"]) and not any(s.any(lex[k]) for k in (
+        "perceiving", "reporting_verbs", "applied", "attribution"))
+    for aid in in_scope:
+        decided = verdict_of.get(aid) in ("grant", "reduce")
+        granted = decided or (verdict_of.get(aid) is None and scope_here)
+        if granted and (acts[aid].hours is None or (decided and not hours_decided.get(aid))):
+            q = _hours_for(hours, named.get(aid), min(named.values(), default=None))
+            acts[aid].hours, acts[aid].per = _per_week(s, q)
+            acts[aid].scope_evidence = _ev(s)
+            hours_decided[aid] = decided
+
+
+def _cited_for(s: Sentence, acts: dict[str, ActivityReading], in_scope: set[str], named: dict[str, int],
+               cites: list[Citation]) -> None:
+    """The provisions a sentence cites for the activities it speaks of; those in the very clause that
+    names an activity are its own ("støtte efter § 85 til at komme i gang")."""
+    for c in cites:
+        if c.evidence.sentence != s.index:
+            continue
+        for aid in in_scope:
+            acts[aid].provisions.extend(x for x in c.registry_ids if x not in acts[aid].provisions)
+            if aid in named and not c.negated and s.clause_of(named[aid])[:2] == s.clause_of(c.token)[:2]:
+                acts[aid].clause_provisions.extend(c.registry_ids)
+                acts[aid].clause_evidence = acts[aid].clause_evidence or _ev(s)
+
+
+def _per_week(s: Sentence, q: Quantity) -> tuple[tuple[float, float], str | None]:
+    """The hours and what they are per: the period named right after them ("1 time hver anden uge i
+    stedet for 2 timer om ugen" is half an hour a week), else any in the sentence. Every other week
+    and the like are given as hours per week."""
+    lex = lexicon()
+    near = [(i, k) for k, ps in lex["per"].items() for p in ps for i in s.find_all(p) if q.end <= i <= q.end + 3]
+    per = min(near)[1] if near else next((k for k, ps in lex["per"].items() if s.any(ps)), None)
+    factor = lex["per_factor"].get(per)
+    if factor:
+        return (q.low * factor, q.high * factor), "uge"
+    return (q.low, q.high), per
+
+
+def _named_activities(s: Sentence, activities) -> tuple[dict[str, int], set[str]]:
+    """Activity id -> token position, for each activity the sentence names, and the ids named only by
+    their rule ("§ 83"). Those are not named at all where another activity is named by what it is
+    ("du får støtte efter § 83 til at komme i gang" speaks of getting started, under a wrong rule),
+    and name their activity only weakly elsewhere ("støtten gives efter § 83")."""
+    named = {a.id: i for a in activities if (i := _item_match(s, a)) is not None}
+    by_rule = {a.id for a in activities if a.id in named and _groups_match(s, _without_rules(a.terms)) is None
+               and _label_match(s, a.label) is None}
+    if by_rule and len(by_rule) < len(named):
+        return {k: v for k, v in named.items() if k not in by_rule}, set()
+    return named, by_rule
+
+
+@lru_cache(maxsize=512)
+def _without_rules(terms: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(p for p in g if "§" not in p and "paragraf" not in p.lower()) for g in terms)
+
+
+def _hours_for(hours: list[Quantity], at: int | None, first_name: int | None) -> Quantity:
+    """The hours that belong to an activity named at token `at`, when a sentence gives several:
+    "struktur i 1-2 timer og logistik i 1 time" (hours after each name) or "2 timer til struktur og
+    1 time til logistik" (hours before each name), as the sentence's own order shows."""
+    if at is None or first_name is None or len(hours) == 1:
+        return hours[0]
+    if hours[0].start < first_name:
+        return next((q for q in reversed(hours) if q.start < at), hours[0])
+    return next((q for q in hours if q.start > at), hours[-1])
 
 
 def _total_hours(sents: list[Sentence], expect: LetterExpectation | None) -> tuple[tuple[float, float] | None,
@@ -726,10 +898,14 @@ def _total_hours(sents: list[Sentence], expect: LetterExpectation | None) -> tup
         hours = [q for q in quantities(s.tokens) if q.unit_weeks is None]
         if not hours:
             continue
-        total_word = s.any(["i alt", "samlet", "tilsammen", "alt i alt"]) or "omfang" in s.heading.lower()
-        names_one = sum(_groups_match(s, a.terms) is not None for a in acts) == 1
+        total_word = s.any(lex["total_words"]) or "omfang" in s.heading.lower()
+        leads = hours[0].start == 0  # "3-4 timer om ugen: ca. 1 time til ugeplanen, resten til ..."
+        named_at = [i for a in acts if (i := _groups_match(s, a.terms)) is not None]
+        # "du får 3 til 4 timer om ugen, hvoraf cirka en time går til ugeplanen": the first hours,
+        # given before any activity is named, are the whole
+        split = len(hours) > 1 and all(i > hours[0].start for i in named_at)
         granted = _verdict(s, 0, len(s.tokens)) == "grant" and any(s.any(ps) for ps in lex["per"].values())
-        if total_word or (granted and not names_one):
+        if total_word or ((granted or leads) and (len(named_at) != 1 or split)):
             return (hours[0].low, hours[0].high), _ev(s)
     return None, None
 
@@ -742,21 +918,25 @@ def _doc_terms(doc: Document) -> tuple[str, ...]:
 def _title_terms(title: str) -> tuple[str, ...]:
     """Distinctive words of a document's title, by which a letter names it."""
     generic = {danish.stem(w) for w in "notat fra om til af og i på med den det de en et din dit dine hans hendes "
-               "sin sit sine egen eget brev".split()}
+               "sin sit sine egen eget brev".split()} | {danish.stem(w) for w in lexicon()["title_stopwords"]}
     head = re.split(r",|\(| om | til ", title)[0]  # "Notat fra samtalen om, hvad ..." -> "Notat fra samtalen"
     toks = danish.tokens(head)
-    # capitals after the first word are names ("Sofies", "Mødestedet" stays: it is what letters say)
-    words = [t for n, t in enumerate(toks) if t.low[:1].isalpha() and len(t.stem) >= 4 and t.stem not in generic
-             and (n == 0 or not t.text[:1].isupper() or not t.low.endswith("s"))]
+    # a capitalised possessive is a name ("Sofies", "Bennys"), unless a definite noun ("Klinikkens",
+    # "Mødestedets": what letters say)
+    words = [t for t in toks if t.low[:1].isalpha() and len(t.stem) >= 4 and t.stem not in generic
+             and not (t.text[:1].isupper() and t.low.endswith("s") and not t.low.endswith(("ens", "ets")))]
     return tuple(f"{t.stem}*" for t in words)
 
 
-def _fact(sents: list[Sentence], fact, docs: list[Document]) -> FactReading:
+def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
+          ) -> FactReading:
     """Found when a sentence holds every group of the fact's terms. Contradicted only when every
     such sentence negates the main concept itself ("lægen anbefaler ikke ..."), since facts often
     carry a negation of their own ("ingen gæld"). The document it is put down to is the one the
-    sentence reports it from: "Ergoterapeutens notat viser, at ...", "Ifølge din læge ..."."""
+    letter reports it from: "Ergoterapeutens notat viser, at ...", "Ifølge din læge ...", "...,
+    hvilket værestedet beskriver", "... Det står i afslutningsnotatet."."""
     out = FactReading(fact.id, fact.label)
+    sources = sources or _sources(tuple(docs))
     for s in sents:
         i = _item_match(s, fact)
         if i is None:
@@ -765,38 +945,140 @@ def _fact(sents: list[Sentence], fact, docs: list[Document]) -> FactReading:
             if not out.found:
                 out.contradicted, out.evidence = True, out.evidence or _ev(s)
             continue
-        out.found, out.contradicted, out.evidence, out.at = True, False, _ev(s), i
         own = next((d for d in docs if d.id == fact.document), None)
-        attributions = _attributions(s, docs)
         positions = [j for g in fact.terms for p in g for j in s.find_all(p)]
-        out.reported = any(j > pos for _, pos in attributions for j in positions)
-        if own is not None and any(abs(j - i) <= 3 for p in _doc_terms(own) for j in s.find_all(p)):
-            out.document_named = own.id  # "din energidagbog viser ...", "dagbogen fra samtalen"
-            out.explains_document = out.names_itself = True
-            break
-        source = [(pos, d) for d, pos in attributions if pos < i]
-        if source:
-            out.document_named = max(source)[1]
-            out.explains_document = out.document_named == fact.document
+        if own is not None and positions and all(j in _naming(s, own) for j in positions):
+            continue  # "ergoterapeutens notat viser, at ...": naming the document does not state what it says
+        out.found, out.contradicted, out.evidence, out.at = True, False, _ev(s), i
+        attributions = _attributions(s, sources)
+        out.reported = any(j > a.at for a in attributions if not a.back for j in positions) or any(
+            j < a.at for a in attributions if a.back for j in positions)
+        source, name_at = _source_of(attributions, i, fact.document, positions)
+        out.names_itself = name_at in positions  # "Distriktspsykiatrien skriver, at ...": the source is the fact's own word
+        lex = lexicon()
+        own_voice = s.any(lex["attribution"]) or s.any(lex["response_words"]) or s.any(lex["perceiving"])
+        if source is None and not own_voice:  # "du svarede, at ...": her own words, whatever confirms them next
+            nxt = sents[s.index + 1] if s.index + 1 < len(sents) else None
+            if nxt is not None and nxt.paragraph == s.paragraph and nxt.text != nxt.heading:
+                # "Du går selv til NA. Det står i afslutningsnotatet." -- the next sentence names the source
+                back = sorted((a for a in _attributions(nxt, sources) if a.back and a.at <= 4),
+                              key=lambda a: (a.at, a.doc != fact.document))
+                source = back[0].doc if back else None
+                out.reported = out.reported or source is not None
+        if source is None and own is not None and any(abs(j - i) <= 3 for p in _doc_terms(own) for j in s.find_all(p)):
+            source = own.id  # "din energidagbog viser ...", "dagbogen fra samtalen"
+            out.names_itself = True
+        if source is not None:
+            out.document_named = source
+            out.explains_document = source == fact.document
         break
     return out
 
 
-def _attributions(s: Sentence, docs: list[Document]) -> list[tuple[str, int]]:
-    """(document id, position of the reporting verb) for each "D viser/skriver/siger, at ..."
-    and "ifølge D" in a sentence."""
+def _naming(s: Sentence, doc: Document) -> set[int]:
+    """Token positions of the words that name a document: its letter terms and its title's words."""
+    return {j for p in _doc_terms(doc) + _title_stems(doc.title) for j in s.find_all(p)}
+
+
+@lru_cache(maxsize=1024)
+def _title_stems(title: str) -> tuple[str, ...]:
+    return tuple(t.stem for t in danish.tokens(title) if t.low[:1].isalpha() and t.stem not in _STOP and len(t.stem) >= 3)
+
+
+@dataclass(frozen=True)
+class _Attribution:
+    doc: str  # a document id, or "?<kind>" for a source the case has no document from
+    at: int  # token position of the reporting verb (or of "ifølge")
+    name_at: int  # token position of the document's name
+    back: bool  # it reports what stands before it: "..., hvilket værestedet beskriver", "Det står i D."
+
+
+def _source_of(attributions: list[_Attribution], i: int, own: str | None = None,
+               positions: Iterable[int] = ()) -> tuple[str | None, int]:
+    """The attribution that covers the fact at token i: the nearest one that points back to it from
+    after it, else the nearest one before it that points forward. Where one name fits several
+    documents ("bostøtten": the report and its supplement), the fact's own document wins."""
+    after = sorted((a for a in attributions if a.at > i), key=lambda a: (a.at, a.doc != own))
+    if after and after[0].back:
+        return after[0].doc, after[0].name_at
+    # forward: named at or before the fact ("Distriktspsykiatrien skriver, at ..." where the fact's own
+    # words begin with the source)
+    # words, or whose words go on after the verb ("lægeattesten ..., hvoraf det fremgår, at din stress ...")
+    positions = list(positions)
+    before = sorted((a for a in attributions if not a.back and (min(a.at, a.name_at) <= i or any(
+        j > a.at for j in positions))), key=lambda a: (-a.at, a.doc != own))
+    return (before[0].doc, before[0].name_at) if before else (None, -1)
+
+
+@lru_cache(maxsize=64)
+def _sources(docs: tuple[Document, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """What a letter may name as a source: the case's documents, and the kinds of source (a doctor, a
+    psychiatrist ...) the case has no document from, as "?<kind>" -- a fact put down to one of them
+    comes from nowhere in the case."""
+    kinds = lexicon()["source_kinds"]
+    probes = {d.id: _sentence(-1, f"{d.title} {d.kind} {' '.join(d.aliases)}", "") for d in docs}
+    # a document is also named by its kind of source: "psykiateren" for the speciallæge's udtalelse
+    own = tuple((d.id, _doc_terms(d) + tuple(p for ps in kinds.values() if probes[d.id].any(ps) for p in ps))
+                for d in docs)
+    foreign = tuple((f"?{kind}", tuple(phrases)) for kind, phrases in kinds.items()
+                    if not any(pr.any(phrases) for pr in probes.values()))
+    return own + foreign
+
+
+def _attributions(s: Sentence, sources: tuple[tuple[str, tuple[str, ...]], ...]) -> list[_Attribution]:
+    """Every "D viser/skriver, at ...", "ifølge D", "det fremgår af D, at ...", and the backward
+    "..., hvilket/som D beskriver", "Det står i D." in a sentence."""
     lex = lexicon()
-    verbs = sorted(i for p in lex["reporting_verbs"] for i in s.find_all(p))
-    out = []
-    for d in docs:
-        for p in _doc_terms(d):
+    verbs = sorted(set(s.positions(lex["reporting_verbs"]) + s.positions(lex["reported_in"])))
+    back_words = set(s.positions(lex["backward_refs"]))
+    n = len(s.tokens)
+    pronouns = {"du", "vi", "jeg", "han", "hun", "de", "i"}
+    out, later = [], []
+    for doc, terms in sources:
+        for p in terms:
             for j in s.find_all(p):
                 after = [v for v in verbs if j < v <= j + 4]
-                if after:
-                    out.append((d.id, after[0]))
+                before = [v for v in verbs if j - 6 <= v < j]
+                if after and not (after[0] + 1 < n and s.tokens[after[0] + 1].low in pronouns):
+                    # "D viser, at", "..., hvilket D beskriver" -- not "mailen, skrev du tilbage"
+                    out.append(_Attribution(doc, after[0], j, any(j - 2 <= k < j for k in back_words)))
                 elif any(j - 2 <= k < j for k in s.find_all("ifølge")):
-                    out.append((d.id, j))
-    return out
+                    out.append(_Attribution(doc, j, j, False))
+                elif (c := _colon_after(s, j)) is not None:  # "Egebos notat om dit besøg: du skal opereres ..."
+                    out.append(_Attribution(doc, c, j, False))
+                elif before:  # "det fremgår af D, at ..." points forward; "Det står i D." and "..., som det fremgår af D" back
+                    forward = any(s.tokens[k].low == "at" and s.tokens[k - 1].low not in ("og", "eller", "men")
+                                  for k in range(j + 1, min(n, j + 9)))
+                    pointer = any(before[-1] - 2 <= k < before[-1] for k in back_words)
+                    if forward or pointer:  # not "hun står ikke i registret": content, not a source
+                        later.append(_Attribution(doc, before[-1], j, not forward))
+    # a verb already reporting for the document before it does not report again for one after it
+    # ("hvilket værestedet beskriver i sin udtalelse")
+    used = {a.at for a in out}
+    out += [a for a in later if a.at not in used]
+    return _best_named(s, out, dict(sources))
+
+
+def _colon_after(s: Sentence, j: int) -> int | None:
+    """The token just before a colon that closes a label starting with the document's name at j:
+    "Egebos notat om dit besøg den 30. september: ..." (the label names the source of what follows)."""
+    if j > 1:
+        return None
+    for k in range(j, min(len(s.tokens) - 1, j + 8)):
+        if ":" in s.text[s.tokens[k].end:s.tokens[k + 1].start]:
+            return k
+    return None
+
+
+def _best_named(s: Sentence, found: list[_Attribution], terms: dict[str, tuple[str, ...]]) -> list[_Attribution]:
+    """Where one reporting verb has several candidate documents ("distriktspsykiatrien skriver i sin
+    udtalelse": the mail or the udtalelse from there), keep those the words around it name best."""
+    def score(a: _Attribution) -> int:
+        return sum(1 for p in terms[a.doc] if any(abs(j - a.at) <= 6 for j in s.find_all(p)))
+    best: dict[tuple[int, bool], int] = {}
+    for a in found:
+        best[(a.at, a.back)] = max(best.get((a.at, a.back), 0), score(a))
+    return [a for a in dict.fromkeys(found) if score(a) == best[(a.at, a.back)]]
 
 
 def _has_negation(text: str) -> bool:
@@ -807,7 +1089,7 @@ def _has_negation(text: str) -> bool:
 
 def _negates_term(s: Sentence, group: tuple[str, ...]) -> bool:
     """A negation trigger within two words before (or right after) a term of the group."""
-    negs = {i for p in lexicon()["negation"] for i in s.find_all(p)}
+    negs = set(s.positions(lexicon()["negation"]))
     for p in group:
         for i in s.find_all(p):
             if any(i - 2 <= n <= i + 1 and n != i for n in negs):
@@ -826,19 +1108,30 @@ def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> Argume
     for s in sents:
         pair = [x for x in sents[s.index:s.index + 2] if x.heading == s.heading]
         # in words the letter puts in the citizen's mouth, a looser likeness to the argument will do
-        loose = s.any(lex["attribution"]) and _label_match(s, arg.label, ARGUMENT_SHARE) is not None
+        # (but the argument's first concept must be there: not "de dårlige uger" without "hver dag")
+        loose = s.any(lex["attribution"]) and _label_match(s, arg.label, ARGUMENT_SHARE) is not None \
+            and _groups_match(s, arg.terms[:1]) is not None
         if _item_match(s, arg) is None and not _groups_match_in(pair, arg.terms) and not loose:
             continue
         if _attributed(sents, s):
             out.restated = True
             out.evidence.append(_ev(s))
             answer = s.any(lex["answer_markers"])
-            if (answer and answer not in ("=men", "=dog")) or _answered_after(sents, s, 3):
+            if (answer and answer not in ("=men", "=dog")) or _answered_after(sents, s, 3, lambda x: _her_voice(x, arg)):
                 out.answered = True
         elif s.any(lex["answer_markers"]) and (s.has("vi") or s.has("kommunen")):
             out.answered = True
             out.evidence.append(_ev(s))
     return out
+
+
+def _her_voice(s: Sentence, arg) -> bool:
+    """The sentence goes on with the citizen's own view ("Du sagde også, at ...", "Du klarer
+    hverdagen, fordi du skal"), so its "men" or "fordi" are hers, not the kommune's answer."""
+    lex = lexicon()
+    if s.any(lex["our_voice"]):
+        return False
+    return bool(s.any(lex["attribution"])) or _item_match(s, arg) is not None
 
 
 def _groups_match_in(window: list[Sentence], groups) -> bool:
@@ -871,41 +1164,60 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
     h = expect.hearing
     doc = next((d for d in docs if d.id == h.document), None)
     doc_names = _doc_terms(doc) if doc else ()
+    mentions = _doc_mentions(sents, docs)
+    named = [_groups_match(s, h.terms) is not None or h.document in mentions[s.index] for s in sents]
+    explicit_words = lex["hearing_explicit"]
+    context = False  # the sentence before was about the høring: "Vi sendte dig notatet. Du svarede, at ..."
     for s in sents:
-        names_doc = _groups_match(s, h.terms) is not None or bool(doc_names and s.any(doc_names))
-        hear_word = s.any(lex["hearing_sent"])
-        if not hear_word:
+        # the document may be named in the section's heading or just before: "Ergoterapeutens notat" /
+        # "... Vi har ikke sendt notatet til dig."
+        near_doc = named[s.index] or _heading_names(s, h.terms, doc_names) or any(
+            named[x.index] for x in sents[max(0, s.index - 2):s.index] if x.paragraph == s.paragraph)
+        explicit = bool(s.any(explicit_words))
+        about = near_doc or explicit
+        was_context, context = context, False
+        if s.any(lex["sent_now"]) and near_doc:
+            out.offers_now = True  # "du får notatet med dette brev": the information given now
+            out.evidence.append(_ev(s))
+        if near_doc and (s.any(lex["reporting_verbs"]) or s.any(lex["document_says"])):
+            out.content_told = True  # "der står, at du klarer dig fint": she learns what it says
+        if s.any(lex["no_reply"]) and (about or was_context):
+            out.no_response = context = True  # "vi har ikke hørt fra dig": silence, not a denial of the høring
+            out.evidence.append(_ev(s))
             continue
-        explicit = s.any(["partshør*", "høring*", "bemærkning*", "kommentar*", "dit svar", "du svarede"])
-        if not (names_doc or explicit):
+        hear = s.positions(lex["hearing_sent"])
+        answer_next = was_context and s.any(lex["response_words"])  # "Vi sendte dig notatet. Du svarede, at ..."
+        if not (hear and about) and not answer_next:
             continue
-        i = s.find(hear_word) or 0
-        negs = [n for p in lex["negation"] for n in s.find_all(p)]
-        denied = any(i - 3 <= n < i for n in negs)  # "vi har ikke sendt", "du har ikke set", "uden at høre"
+        context = True
+        # "vi har ikke sendt", "vi har ikke bedt dig om at kommentere", "vi burde have sendt dig den"
+        denied = bool(hear) and (_denied_at(s, hear[0]) or any(i <= hear[0] for i in s.positions(lex["counterfactual"])))
         invites = s.any(lex["invitation"]) and not s.any(lex["past_hearing"])
-        if denied and names_doc:
+        if denied and near_doc and s.any(lex["before_then"]) and not s.any(lex["this_decision"]):
+            continue  # "du havde ikke set notatet [da vi traf den første afgørelse]": history, not this decision
+        if denied and near_doc:
             out.claims_not_heard = True
             out.evidence.append(_ev(s))
         elif invites:
             out.offers_now = True  # "har du bemærkninger, så ring": a chance to comment now, no claim
             out.evidence.append(_ev(s))
-        elif not denied:
+        elif not denied and about:
             out.claims_heard = True
             out.evidence.append(_ev(s))
-        if s.any(lex["response_words"]) and not denied:
-            out.response_stated = True
+        if not denied and not invites and _says_she_answered(s):
+            out.response_claimed = True
     if h.response:
         for s in sents:
             # reported speech: what she said may well hold a "not" of its own, so no negation test here
             if _groups_match(s, h.response) is None or not s.any(lex["response_words"]):
                 continue
-            out.response_stated = True
+            out.response_stated = out.response_claimed = True
             out.evidence.append(_ev(s))
             if _answered_after(sents, s):
                 out.response_used = True
                 break
-    elif out.response_stated:
-        out.response_used = True
+    else:
+        out.response_stated = out.response_used = out.response_claimed
     if out.response_stated and not out.response_used:
         # what the answer meant may stand elsewhere: "vi har lagt vægt på det, du har fortalt"
         out.response_used = any(x.any(lex["response_refs"]) and (x.any(lex["answer_markers"]) or x.any(lex["weighing"]))
@@ -913,12 +1225,73 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
     return out
 
 
-def _answered_after(sents: list[Sentence], s: Sentence, window: int = 4) -> bool:
-    """The sentence, or one of the next `window` sentences that are not headings, takes a stand;
-    in the sentences after it, giving a reason ("fordi det er dit behov") is taking a stand too."""
+def _doc_mentions(sents: list[Sentence], docs: list[Document]) -> list[set[str]]:
+    """Per sentence, the documents it names: by their own terms, or by a short definite form
+    ("notatet", "udtalelsen", "rapporten") that points back to the document of that kind named last."""
+    forms = lexicon()["document_nouns"]
+    nouns = {d.id: [n for n in forms if any(w.endswith(n) for w in _title_words(d.title) + _title_words(d.kind))]
+             for d in docs}
+    last: dict[str, str] = {}
+    out = []
+    every_term = tuple(t for d in docs for t in _doc_terms(d))
+    every_form = tuple(f for n in forms for f in forms[n])
+    for s in sents:
+        if not s.any(every_term) and not s.any(every_form):  # most sentences name no document
+            out.append(set())
+            continue
+        ids = {d.id for d in docs if s.any(_doc_terms(d))}
+        for d in docs:
+            if d.id in ids:
+                last.update({n: d.id for n in nouns[d.id]})
+        out.append(ids | {last[n] for n in last if s.any(forms[n])})
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _title_words(title: str) -> list[str]:
+    return [t.low for t in danish.tokens(title)]
+
+
+def _heading_names(s: Sentence, terms, doc_names: tuple[str, ...]) -> bool:
+    if not s.heading or s.heading == s.text:
+        return False
+    hs = _heading_sentence(s.heading)
+    return _groups_match(hs, terms) is not None or bool(doc_names and hs.any(doc_names))
+
+
+def _denied_at(s: Sentence, i: int) -> bool:
+    """A negation before position i in the same clause, not far off: "vi har ikke sendt",
+    "du har ikke set", "uden at høre dig", "vi har ikke bedt dig om at kommentere"."""
+    a, _, _ = s.clause_of(i)
+    negs = s.positions(lexicon()["negation"])
+    return any(max(a, i - 6) <= n < i for n in negs)
+
+
+def _says_she_answered(s: Sentence) -> bool:
+    """The sentence reports her answer ("du svarede", "dine bemærkninger var"), not a request for one
+    ("vi bad om dine bemærkninger")."""
     lex = lexicon()
-    follow = [x for x in sents[s.index + 1:] if x.text != x.heading and x.heading == s.heading][:window]
-    return any(x.any(lex["answer_markers"]) or x.any(lex["weighing"]) for x in [s] + follow) or any(
+    hits = s.positions(lex["response_words"])
+    asks = s.positions(lex["hearing_request"])
+    return any(not any(s.clause_of(i)[:2] == s.clause_of(j)[:2] for j in asks) for i in hits)
+
+
+@lru_cache(maxsize=1)
+def _strong_markers() -> tuple[str, ...]:
+    """Answer markers without "men" and "dog", which in a sentence reporting her view are hers."""
+    return tuple(p for p in lexicon()["answer_markers"] if p not in ("=men", "=dog"))
+
+
+def _answered_after(sents: list[Sentence], s: Sentence, window: int = 4, hers=None) -> bool:
+    """The sentence, or one of the next `window` sentences that are not headings, takes a stand;
+    in the sentences after it, giving a reason ("fordi det er dit behov") is taking a stand too.
+    Sentences that only go on with the citizen's own view (`hers`) take no stand."""
+    lex = lexicon()
+    follow = [x for x in sents[s.index + 1:] if x.text != x.heading and x.heading == s.heading
+              and (hers is None or not hers(x))][:window]
+    # in the sentence that reports her view, a "men" or "dog" is still hers: "du sagde, at ..., men ..."
+    strong = s.any(_strong_markers()) or s.any(lex["weighing"])
+    return bool(strong) or any(x.any(lex["answer_markers"]) or x.any(lex["weighing"]) for x in follow) or any(
         x.any(lex["answer_reasons"]) for x in follow)
 
 
@@ -943,6 +1316,10 @@ def _help(sents: list[Sentence], h) -> HelpReading:
             out.decided = out.decided or decided
             out.referred = out.referred or referred
             out.evidence = out.evidence or _ev(s)
+        if s.any(lex["self_apply"]) and not s.any(lex["decide_help"]):
+            # "søg selv om § 82 hos Ydelsesservice": wrong even where the letter speaks of it elsewhere too
+            out.self_apply = True
+            out.evidence = _ev(s)
     return out
 
 
@@ -951,7 +1328,8 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
     out = ComplaintReading()
     # The klagevejledning: every sentence of a paragraph that speaks of complaining, or under
     # a heading that does ("Hvis du er uenig", "Klagevejledning").
-    complaint_paragraphs = {s.paragraph for s in sents if s.any(lex["complaint_words"])}
+    # ("du er uenig i" alone does not make a paragraph a klagevejledning: "skriv, hvis du er uenig i noget")
+    complaint_paragraphs = {s.paragraph for s in sents if s.any(lex["complaint_paragraph"])}
     in_section = [s for s in sents if s.paragraph in complaint_paragraphs or
                   (s.heading and _heading_sentence(s.heading).any(lex["complaint_words"]))]
     hear_ctx = ["bemærkning*", "høring*", "partshør*", "kommentere", "svare på"]
@@ -966,7 +1344,7 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
             out.evidence.setdefault("klageinstans", ev)
         # where to send it
         route = _kommune_route(s)
-        if route is not None and (complaint_here or s.any(["send*", "ring*", "skriv*", "kontakt*"])):
+        if route is not None and (complaint_here or s.any(lex["route_verbs"])):
             if s.negated_at(route) and not s.has("behøver ikke"):
                 out.to_kommune_denied = True
                 out.evidence["til-kommunen-nej"] = ev
@@ -974,7 +1352,7 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
                 out.to_kommune = True
                 out.evidence.setdefault("til-kommunen", ev)
         if inst is not None and s.any(lex["direct"]) and not s.negated_at(inst):
-            out.direct_to_instance = True
+            out.direct_to_instance = out.direct_said = True
             out.evidence["direkte"] = ev
         elif inst is not None and complaint_here and route is None and not s.any(lex["forward"]) \
                 and s.any(["send*", "skriv*", "ring*"]) and s.find("til ankestyrelsen") is not None \
@@ -982,18 +1360,22 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
             out.direct_to_instance = True
             out.evidence["direkte"] = ev
         # genvurdering and its condition
-        if s.any(["genvurder*", "genbehandl*"]) or (s.any(lex["reassess_verbs"]) and s.any(["igen", "på ny",
+        if s.any(lex["reassess_words"]) or (s.any(lex["reassess_verbs"]) and s.any(["igen", "på ny",
                                                                                                "en gang til", "endnu en gang", "om igen"])):
-            if not s.negated_at(s.find("igen") or s.find("genvurder*") or 0):
+            if not s.negated_at(s.find("igen") or s.find(s.any(lex["reassess_words"]) or "igen") or 0):
                 out.reassessment = True
                 out.evidence.setdefault("genvurdering", ev)
-        if s.any(lex["full_medhold"]):
+        # "får du ikke fuldt ud medhold", or "fastholder vi afgørelsen helt eller delvist": the same condition
+        if s.any(lex["full_medhold"]) or (s.any(lex["keep_decision"]) and s.any(lex["in_part"])):
             out.full_medhold_condition = True
             out.evidence.setdefault("medhold", ev)
         if s.any(lex["keep_decision"]):
             out.keep_condition = True
         # frist
-        if not s.any(hear_ctx):
+        # not "efter en dag blandt mange mennesker", nor the kommune's own time to send the complaint on
+        # ("sender vi klagen videre til Ankestyrelsen inden 4 uger")
+        forwarding = s.any(lex["forward"]) and s.has("ankestyrelse*")
+        if not s.any(hear_ctx) and s.any(lex["frist_cues"]) and not forwarding:
             for q in quantities(s.tokens):
                 if q.unit_weeks is None:
                     continue
@@ -1015,7 +1397,7 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
         written = s.any(lex["written_form"])
         if written:
             wi = s.find(written) or 0
-            reqs = [i for p in lex["requirement"] for i in s.find_all(p) if wi - 5 <= i < wi]
+            reqs = [i for i in s.positions(lex["requirement"]) if wi - 5 <= i < wi]
             if reqs and not s.negated_at(wi) and not s.any(lex["oral_form"]) and not s.has("behøver ikke"):
                 out.form_restricted = True
                 out.evidence["form-krav"] = ev
@@ -1086,6 +1468,11 @@ def _kommune_route(s: Sentence) -> int | None:
         if tok.low in ("til", "hos") and any(s.tokens[i + 1].low.endswith(suf) for suf in lex["kommune_unit_suffixes"]):
             return i
         if tok.low in ("til", "hos") and i + 2 < len(s.tokens) and s.tokens[i + 2].low == "kommune":
+            return i
+        # "Klagen sendes til Handicap og Psykiatri": a named unit (or the caseworker), not another body
+        nxt = s.tokens[i + 1]
+        if tok.low in ("til", "hos") and nxt.text[:1].isupper() and not s.any(lex["other_bodies"]) \
+                and nxt.low not in ("dig", "din", "dit", "dine", "os", "mig"):
             return i
     return None
 

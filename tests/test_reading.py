@@ -161,3 +161,136 @@ def test_referring_the_citizen_to_apply_herself_is_not_deciding(provisions):
 def test_boilerplate_and_jargon_are_noticed(provisions):
     r = read("Vi har foretaget en konkret og individuel vurdering, jf. SEL § 85.", provisions)
     assert r.boilerplate and "SEL" in r.jargon
+
+
+# ---------------------------------------------------------------- issue 10, round 2: wordings caseworkers use
+
+
+@pytest.mark.parametrize("text, field, value", [
+    # a denial some words before the hearing verb, or what should have happened
+    ("Vi har ikke bedt dig om at kommentere ergoterapeutens notat, før vi traf afgørelsen.", "claims_not_heard", True),
+    ("Vi burde have sendt dig ergoterapeutens notat, før vi traf afgørelsen.", "claims_not_heard", True),
+    # silence after a høring is no denial of it
+    ("Vi sendte ergoterapeutens notat til dig. Vi har ikke hørt fra dig.", "claims_not_heard", False),
+    ("Vi sendte ergoterapeutens notat til dig. Vi har ikke hørt fra dig.", "no_response", True),
+    # the document named just before, by a short definite form
+    ("Ergoterapeutens notat lå i sagen. Vi har ikke sendt notatet til dig.", "claims_not_heard", True),
+    ("Ergoterapeutens notat lå i sagen. Du får notatet med dette brev.", "offers_now", True),
+    # asking for her comments is not reporting them
+    ("Vi sendte ergoterapeutens notat til dig og bad om dine bemærkninger.", "response_claimed", False),
+    ("Vi sendte ergoterapeutens notat til dig. Du ringede og fortalte, at det var forkert.", "response_claimed", True),
+])
+def test_hearing_wordings(text, field, value, provisions):
+    assert getattr(read(text, provisions).hearing, field) is value
+
+
+@pytest.mark.parametrize("text, document", [
+    ("Din dagbog har mange timer. Det står i ergoterapeutens notat.", "notat"),
+    ("Din dagbog har mange timer, hvilket ergoterapeutens notat også beskriver.", "notat"),
+    ("Det fremgår af ergoterapeutens notat, at din dagbog har mange timer.", "notat"),
+    ("Ergoterapeutens notat om besøget: din dagbog har mange timer.", "notat"),
+])
+def test_the_document_a_fact_is_put_down_to(text, document, provisions):
+    assert read(text, provisions).facts[0].document_named == document
+
+
+def test_a_source_the_case_has_no_document_from():
+    docs = [d for d in DOCS if d.id != "attest"]
+    r = read_letter("Din læge skriver i en attest, at din dagbog har mange timer.", EXPECT, docs, ())
+    assert r.facts[0].document_named == "?læge"
+
+
+@pytest.mark.parametrize("text, outcomes", [
+    ("Vi har vurderet, at du skal have støtte til struktur.", {"struktur": "bevilget"}),
+    ("Du er ikke i målgruppen for støtte til budget.", {"budget": "afslag"}),
+    ("Du har bedt om hjælp til budget. Det giver vi dig et nej til.", {"budget": "afslag"}),
+    ("Ønske 2: Dit budget – nej\nDu har selv lagt budget i mange år.", {"budget": "afslag"}),
+    ("Struktur: 2 timer om ugen (før 1).", {"struktur": "bevilget"}),
+    ("Du kan klage over det hele, også over afslaget på budget.", {"budget": None}),
+    ("Du kan ikke få en dag i gang uden en ugeplan.", {"struktur": None}),
+    ("Du kan selv betale for hjælp til indkøb.", {"indkoeb": None}),
+    ("Du beholder støtte til struktur uden for skoletiden.", {"struktur": "bevilget"}),
+])
+def test_verdict_wordings(text, outcomes, provisions):
+    acts = {a.id: a.outcome for a in read(text, provisions).activities}
+    assert {k: acts[k] for k in outcomes} == outcomes
+
+
+@pytest.mark.parametrize("text, hours", [
+    ("Du får støtte til struktur i 2-3 timer om ugen og til budget i 1 time om ugen.", (2, 3)),
+    ("Du får 2 timer om ugen til struktur og 1 time om ugen til budget.", (2, 2)),
+    ("Du får støtte til struktur 4 timer hver anden uge i stedet for 1 time om ugen.", (2, 2)),
+    ("Du får støtte til struktur i 2 og en halv time om ugen.", (2.5, 2.5)),
+    ("Du søgte om 5 timer til struktur. Du får støtte til struktur i 2 timer om ugen.", (2, 2)),
+])
+def test_the_hours_that_belong_to_an_activity(text, hours, provisions):
+    act = next(a for a in read(text, provisions).activities if a.id == "struktur")
+    assert act.hours == hours
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("Efter en dag blandt mange mennesker sover du. Hvis du er uenig, kan du klage.", "frist_weeks", None),
+    ("Du kan klage. Får du ikke fuldt ud medhold, sender vi klagen videre til Ankestyrelsen inden 4 uger.",
+     "frist_weeks", None),
+    ("Klagen sendes til Handicap og Psykiatri.", "to_kommune", True),
+    ("Er du uenig, kan du klage. Henvend dig til Ungeenheden.", "to_kommune", True),
+    ("Vi genvurderer sagen. Fastholder vi afgørelsen helt eller delvist, går klagen til Ankestyrelsen.",
+     "full_medhold_condition", True),
+    ("Send klagen til os. Du kan også sende din klage direkte til Ankestyrelsen.", "direct_said", True),
+    ("Hvis du vil klage, skal du bruge kommunens klageskema.", "form_restricted", True),
+])
+def test_more_complaint_fields(text, field, value, provisions):
+    assert getattr(read(text, provisions).complaint, field) == value
+
+
+def test_her_own_reasons_are_not_the_answer(provisions):
+    only = read("Du skriver, at du ikke kan mere. Det koster dig for mange kræfter, fordi du skal klare det hele. "
+                "Det har vi noteret.", provisions).argument
+    assert only.restated and not only.answered
+
+
+def test_negation_words_that_do_not_negate():
+    from simulator.reading import lexicon
+    assert sentences("Du beholder timerne til regninger uden for betalingsservice.")[0].any(lexicon()["negation"]) is None
+    assert sentences("Du får ikke kun støtte.")[0].any(lexicon()["negation"]) is None
+    assert sentences("Du får ikke støtte.")[0].any(lexicon()["negation"]) is not None
+
+
+def test_a_path_where_she_never_answered_the_hearing(library):
+    """Rune's statement went to his digital post with a frist and he never answered (the case writes
+    `response: []` there): a letter that reports an answer documents something that did not happen."""
+    from conftest import case_by_id
+
+    from simulator.letter_check import assess_on_path
+
+    case = case_by_id("rune")
+    path = yaml_path("rune", "uden-svar")
+    silent = ("Vi sendte udtalelsen fra distriktspsykiatrien til dig med en frist. Vi har ikke hørt fra dig, så vi "
+              "har afgjort sagen på de oplysninger, vi har.")
+    claimed = ("Vi sendte udtalelsen fra distriktspsykiatrien til dig med en frist. Du ringede og fortalte, at den "
+               "er skrevet i en god periode.")
+    items = {t: {i.id: i for i in assess_on_path(t, case, library, path).items} for t in (silent, claimed)}
+    assert items[silent]["ph-intet-svar"].passed
+    assert items[claimed]["ph-intet-svar"].kind == "fejl"
+
+
+def yaml_path(case_id: str, name: str) -> list[str]:
+    import yaml
+
+    from conftest import ROOT
+
+    spec = yaml.safe_load((ROOT / "tests" / "letters" / case_id / "corpus.yaml").read_text(encoding="utf-8"))
+    return list(spec["paths"][name])
+
+
+def test_an_activity_decided_under_another_activitys_rule(library):
+    """§ 83 is Rune's rule for the practical help refused; support to get started is § 85."""
+    from conftest import case_by_id
+
+    from simulator.letter_check import assess_on_path
+
+    case = case_by_id("rune")
+    right = "Du får støtte efter § 85 til at komme i gang med indkøb og rengøring. Du får ikke praktisk hjælp efter § 83."
+    wrong = "Du får støtte efter § 83 til at komme i gang med indkøb og rengøring. Du får ikke praktisk hjælp efter § 85."
+    found = {t: [i for i in assess_on_path(t, case, library).items if i.id == "bg-forkert-regel"] for t in (right, wrong)}
+    assert not found[right] and found[wrong][0].kind == "fejl"
