@@ -16,7 +16,6 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT / "tests"))  # the synthetic cohort lives with the tests that also use it
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def cohort(cases: list[str], trainees: int, **_) -> list[Figure]:
     """The same submissions graded by stock sequential `nbgrader autograde` and by `sagssim grade`."""
     from grading.course import build_course
     from grading.export import grade_table
-    from synthetic import cohort as make_cohort, students_csv, submit_cohort
+    from grading.synthetic import cohort as make_cohort, students_csv, submit_cohort
 
     people = make_cohort(trainees)
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,4 @@
-"""Synthetic trainees for grading tests and benchmarks.
+"""Synthetic trainees for the demo cohort, the benchmarks, the JupyterHub demo and the tests.
 
 A trainee has a skill in [0, 1]: at each decision point they pick the option with
 the most credit with that probability, otherwise another option at random. Their
@@ -19,7 +19,9 @@ from simulator.engine import events_for, replay, shown_options
 from simulator.model import Case, LetterStep
 from simulator.session import Session
 
-LETTERS = Path(__file__).resolve().parent / "letters"
+# Flawed letters for the weaker trainees: the labelled corpus in a checkout (a wheel has none, and
+# then weaker trainees send an empty letter).
+LETTERS = Path(__file__).resolve().parent.parent / "tests" / "letters"
 
 
 @dataclass(frozen=True)
@@ -110,5 +112,43 @@ def minimal_cases(folder: Path) -> Path:
     folder.mkdir(exist_ok=True)
     for name in ("legal-sources.yaml", "letter-rubric.yaml"):
         shutil.copy2(CASES_DIR / name, folder / name)
-    shutil.copy2(Path(__file__).resolve().parent / "data" / "minimal.yaml", folder / "minimal.yaml")
+    shutil.copy2(Path(__file__).resolve().parent.parent / "tests" / "data" / "minimal.yaml", folder / "minimal.yaml")
     return folder
+
+
+def demo_cohort(out_csv: Path, n: int = 30, cases: list[str] | None = None, work: Path | None = None) -> Path:
+    """Build a course, let `n` synthetic trainees take every case, grade them and export the scores:
+    the demo cohort the instructor's analysis notebook opens with."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from simulator.casefile import CASES_DIR, case_files
+
+    from .course import build_course
+    from .export import write_csv
+
+    cases = cases or [p.stem for p in case_files(CASES_DIR)]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(work or tmp) / "demo-kursus"
+        trainees = cohort(n)
+        build_course(root, cases, students_csv(Path(tmp) / "students.csv", trainees))
+        bindir = Path(sys.executable).parent
+        for cid in cases:
+            subprocess.run([str(bindir / "nbgrader"), "generate_assignment", cid, "--force"], cwd=root, check=True,
+                           capture_output=True)
+        submit_cohort(root, cases, trainees)
+        subprocess.run([str(bindir / "sagssim"), "grade", str(root), "--quiet"], cwd=root, check=True)
+        write_csv(root, Path(out_csv))
+    return Path(out_csv)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m grading.synthetic", description=demo_cohort.__doc__)
+    ap.add_argument("--trainees", type=int, default=30)
+    ap.add_argument("--cases", default="", help="comma-separated case ids (default: every case)")
+    ap.add_argument("--out", default="course/data/demo-kohorte.csv")
+    a = ap.parse_args()
+    print(demo_cohort(Path(a.out), a.trainees, [c for c in a.cases.split(",") if c] or None))

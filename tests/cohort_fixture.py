@@ -26,7 +26,7 @@ import pytest
 
 from conftest import CASE_IDS
 from simulator.model import ChoiceStep, LetterStep
-from synthetic import LETTERS as LETTERS_DIR, Trainee, cohort, students_csv, submit_cohort  # noqa: F401
+from grading.synthetic import LETTERS as LETTERS_DIR, Trainee, cohort, students_csv, submit_cohort  # noqa: F401
 
 BIN = Path(sys.executable).parent
 N_TRAINEES = 12

@@ -11,7 +11,7 @@ from simulator.engine import play_headless
 from simulator.model import CRITERIA
 
 from conftest import ROOT, case_by_id
-from synthetic import choose_path, cohort
+from grading.synthetic import choose_path, cohort
 
 FLAT = ("A", "s3")  # the decision point made non-discriminating
 GATED = ("B", "s2")  # reached only by candidates who got A/s1 right

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cohort_fixture import run, submit_walk
-from synthetic import minimal_cases
+from grading.synthetic import minimal_cases
 
 pytestmark = pytest.mark.slow
 

@@ -25,7 +25,7 @@ from simulator.engine import events_for
 from simulator.model import LetterStep
 
 from conftest import CASE_IDS, MINIMAL, case_by_id
-from synthetic import cohort, minimal_cases, students_csv, submit_cohort
+from grading.synthetic import cohort, minimal_cases, students_csv, submit_cohort
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent

@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook
 
 from grading.course import build_course, gradebook_url
 from grading.export import grade_table, write_csv
-from synthetic import cohort, minimal_cases, students_csv, submit_cohort
+from grading.synthetic import cohort, minimal_cases, students_csv, submit_cohort
 from system_helpers import PostgresServer, fail_on_missing, require
 
 pytestmark = pytest.mark.slow

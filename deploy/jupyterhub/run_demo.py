@@ -35,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-sys.path[:0] = [str(HERE.parent), str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(HERE.parent), str(REPO)]
 
 import requests  # noqa: E402
 
@@ -161,9 +161,8 @@ def _processes_of(users: list[str]) -> list[int]:
 def _play_script() -> str:
     return (
         "import sys\n"
-        f"sys.path.insert(0, {str(REPO / 'tests')!r})\n"
         "from pathlib import Path\n"
-        "from synthetic import Trainee, write_submission\n"
+        "from grading.synthetic import Trainee, write_submission\n"
         "from simulator.casefile import load_case\n"
         "folder, key, who, skill = Path(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])\n"
         "public = load_case(next(folder.glob('*.case.yaml')))\n"
@@ -177,7 +176,7 @@ def run_demo(keep: bool = False, say=print) -> dict:
             "configurable-http-proxy on PATH (apt package node-configurable-http-proxy)")
     require((VENV_BIN / "jupyterhub").exists(), f"jupyterhub in {VENV_BIN} (pip pin jupyterhub==5.4.6)")
     from grading.course import build_course
-    from synthetic import Trainee, minimal_cases, students_csv
+    from grading.synthetic import Trainee, minimal_cases, students_csv
 
     t0 = time.monotonic()
     timings: dict[str, float] = {}
