@@ -58,9 +58,12 @@ class Sentence:
     where_low: dict[str, list[int]] = field(default_factory=dict)  # lower-case word -> token positions
     _hits: dict[Any, tuple[int, ...]] = field(default_factory=dict)
     _first: dict[Any, str] = field(default_factory=dict)
+    letter: LetterIndex | None = None  # the words of the whole letter, once the letter is split
 
     def _positions(self, phrases: tuple[str, ...]) -> tuple[int, ...]:
         hit = self._hits.get(phrases)
+        if hit is None and self.letter is not None and self.index not in self.letter.candidates(phrases):
+            hit = self._hits[phrases] = ()  # none of the phrases' key words is in this sentence
         if hit is None:
             # one-word phrases are looked up in the word indexes; only the others (several words,
             # a word's start or end) need the regular expression over the token string
@@ -120,6 +123,44 @@ class Sentence:
 
     def clause_of(self, i: int) -> tuple[int, int, bool]:
         return next((c for c in self.clauses if c[0] <= i < c[1]), (0, len(self.tokens), False))
+
+
+class LetterIndex:
+    """Which sentences hold a word, for the whole letter: most phrase lists are asked of every
+    sentence, and most sentences hold none of their key words, so one look-up per list spares the
+    per-sentence search (it keeps reading a 700-word letter well within the live help's budget)."""
+
+    def __init__(self, sents: list[Sentence]):
+        self.by_stem: dict[str, set[int]] = {}
+        self.by_low: dict[str, set[int]] = {}
+        for s in sents:
+            for w in s.where_stem:
+                self.by_stem.setdefault(w, set()).add(s.index)
+            for w in s.where_low:
+                self.by_low.setdefault(w, set()).add(s.index)
+        self._candidates: dict[tuple[str, ...], frozenset[int] | range] = {}
+        self._all = range(len(sents))
+
+    def candidates(self, phrases: tuple[str, ...]) -> frozenset[int] | range:
+        """The sentences that may hold one of the phrases (all of them when a phrase has no whole word)."""
+        found = self._candidates.get(phrases)
+        if found is None:
+            words, longer = danish.split_single(phrases)
+            keys = danish.anchors(longer) if longer else ()
+            if keys is None:
+                found = self._all
+            else:
+                hit: set[int] = set()
+                for want, how in (*words, *keys):
+                    if how == "stem+":
+                        hit |= self.by_stem.get(want.split(":", 1)[0], set())
+                        continue
+                    hit |= self.by_low.get(want, set())
+                    if how == "stem":
+                        hit |= self.by_stem.get(want, set())
+                found = frozenset(hit)
+            self._candidates[phrases] = found
+        return found
 
 
 TERSE = re.compile(r"^([^:–]{1,90}?)\s*[:–]\s*(ja|nej|bevilget|bevilges|godkendt|imødekommet|afslag|afslået|ikke "
@@ -186,6 +227,9 @@ def sentences(text: str) -> list[Sentence]:
         for part in SENT_END.split(line):
             if part.strip():
                 out.append(_sentence(len(out), part.strip(), heading, paragraph))
+    index = LetterIndex(out)
+    for s in out:
+        s.letter = index
     return out
 
 
