@@ -26,6 +26,7 @@ from .reading import LetterReading, normalise, read_letter
 SEVERITY_LABELS = {"kritisk": "kritisk", "vaesentlig": "væsentlig", "formel": "formel"}
 OUTCOME_WORDS = {"bevilget": "bevilget", "afslag": "afslag", "delvis": "delvist bevilget", "henvist": "henvist",
                  None: "ikke afgjort"}
+PER_DEFINITE = {"uge": "ugen", "måned": "måneden", "dag": "dagen"}  # "1-2 timer om ugen"
 PROCEDURAL_LAWS = {"fvl", "rsl", "offl"}  # citing these is never a wrong basis for a social decision
 FRIST_WEEKS = 4.0
 
@@ -82,6 +83,8 @@ class _Collector:
     out: list[ItemResult] = field(default_factory=list)
 
     def _fill(self, text: str | None, **values: Any) -> str:
+        if "aktivitet" in values:  # an activity's label stands mid-sentence: "støtten til logistik"
+            values["aktivitet"] = _mid_sentence(values["aktivitet"])
         return (text or "").format_map(_Blank(values))
 
     def ok(self, item: str, passed: bool, evidence: str = "", points: float | None = None, earned: float | None = None,
@@ -108,6 +111,11 @@ class _Collector:
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return "…"
+
+
+def _mid_sentence(label: str) -> str:
+    """A label's capital dropped, unless the word is an abbreviation ("SU", "NA-møder")."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def _quote(evidence: str) -> str:
@@ -216,7 +224,7 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
         missing = ", ".join(sorted({_name(provisions[p]) for a in uncited for p in a.provisions if p in provisions}))
         spec = col.specs["bg-retsregel"]
         col.ok("bg-retsregel", not uncited, _ev(hit.evidence) if hit else "", earned=spec.points * share,
-               forventet=missing if hit else basis_names)
+               forventet=missing if hit and missing else basis_names)
     wrong_basis = [c for c in reading.citations
                    if c.basis and not c.negated and c.law not in PROCEDURAL_LAWS
                    and not (set(c.registry_ids) & allowed)]
@@ -287,7 +295,7 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
         ev = _ev(got.scope_evidence)
         if not _within(got.hours, (lo, hi)):
             col.wrong(f"bg-omfang:{a.id}", ev, aktivitet=a.label, fundet=_hours(got.hours),
-                      forventet=_hours((lo, hi)) + f" om {a.scope.per}en")
+                      forventet=_hours((lo, hi)) + f" om {PER_DEFINITE[a.scope.per]}")
         else:
             col.ok(f"bg-omfang:{a.id}", True, ev, aktivitet=a.label)
     col.ok("bg-laesbarhed", 0 < lix <= LIX_TARGET, fundet=danish.number(lix, 1))
@@ -304,7 +312,7 @@ def _rule_per_activity(col: _Collector, reading: LetterReading, exp: LetterExpec
         if cited and not cited & set(a.provisions) and cited & others:
             found = ", ".join(_name(provisions[p]) for p in sorted(cited & others) if p in provisions)
             col.wrong("bg-forkert-regel", _ev(acts[a.id].clause_evidence),
-                      fundet=f"{found} for {a.label[:1].lower()}{a.label[1:]}",
+                      fundet=f"{found} for {_mid_sentence(a.label)}",
                       forventet=", ".join(_name(provisions[p]) for p in a.provisions if p in provisions))
             return
 
@@ -324,7 +332,7 @@ def _shared_scope(col: _Collector, reading: LetterReading, shared: list, acts: d
         col.ok("bg-omfang:i-alt", False, aktivitet=label)
     elif not _within(given, (lo, hi)):
         col.wrong("bg-omfang:i-alt", ev, aktivitet=label, fundet=_hours(given),
-                  forventet=_hours((lo, hi)) + f" om {shared[0].scope.per}en i alt")
+                  forventet=_hours((lo, hi)) + f" om {PER_DEFINITE[shared[0].scope.per]} i alt")
     else:
         col.ok("bg-omfang:i-alt", True, ev, aktivitet=label)
 
