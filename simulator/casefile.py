@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import SagssimError
 from .model import (
     Case,
-    ChoiceStep,
     Condition,
     LegalRegistry,
     LetterExpectation,
@@ -167,7 +167,10 @@ def _validation_problems(name: str, exc: ValidationError, data: Any, node: yaml.
     return problems
 
 
-def _parse(model: type, path: Path) -> Any:
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], path: Path) -> tuple[M, Any, yaml.Node | None]:
     data, node = _read_yaml(path)
     data.pop("$schema", None)
     try:
@@ -176,7 +179,7 @@ def _parse(model: type, path: Path) -> Any:
         raise CaseFileError(_validation_problems(str(path), exc, data, node)) from None
 
 
-def read_model(model: type, path: Path | str, error: type[SagssimError]) -> Any:
+def read_model(model: type[M], path: Path | str, error: type[SagssimError]) -> M:
     """Any YAML input (pass rules, self-checks) read into its model, with the errors cases get:
     file, line, the path inside the file and the problem, raised as `error`."""
     try:
@@ -339,8 +342,8 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
     cite("", (), case.based_on, "based_on")
     if case.start not in step_ids:
         bad("start", f"start step {case.start!r} does not exist")
-    for name_, var in case.state.items():
-        if not var.min < var.max or not var.min <= var.initial <= var.max:
+    for name_, state_var in case.state.items():
+        if not state_var.min < state_var.max or not state_var.min <= state_var.initial <= state_var.max:
             bad(f"state.{name_}", "need min < max and min <= initial <= max")
     for i, doc in enumerate(case.documents):
         cite(f"documents[{i}]", (), doc.sources)
@@ -404,12 +407,12 @@ def check_case(case: Case, lib: Library, name: str) -> list[Problem]:
         loc = f"rules[{i}]"
         cite(loc, rule.legal, ())
         trigger = rule.first if rule.kind == "before" else rule.when
-        field = "first" if rule.kind == "before" else "when"
+        trigger_field = "first" if rule.kind == "before" else "when"
         if trigger is None:
-            bad(f"{loc}.{field}", f"a {rule.kind!r} rule needs {field!r}")
-        for f_name, flag in ((field, trigger), ("then", rule.then)):
-            if flag is not None and flag not in flags_set:
-                bad(f"{loc}.{f_name}", f"no option or step sets the flag {flag!r}")
+            bad(f"{loc}.{trigger_field}", f"a {rule.kind!r} rule needs {trigger_field!r}")
+        for f_name, rule_flag in ((trigger_field, trigger), ("then", rule.then)):
+            if rule_flag is not None and rule_flag not in flags_set:
+                bad(f"{loc}.{f_name}", f"no option or step sets the flag {rule_flag!r}")
     out += _duplicates(name, "rules", [r.id for r in case.rules])
 
     if not out:
@@ -469,9 +472,10 @@ def _letter_problems(name: str, loc: str, step: LetterStep, docs: set[str], prov
         for ref_loc, ref in cited:
             if ref not in provisions:
                 out.append(Problem(name, ref_loc, f"provision {ref!r} is not in the legal registry ({REGISTRY_FILE})"))
-        for k, fact in enumerate(exp.facts + exp.considerations):
-            if fact.document is not None and fact.document not in docs:
-                out.append(Problem(name, f"{eloc}.facts[{k}]({fact.id}).document", f"unknown document {fact.document!r}"))
+        for k, expected in enumerate(exp.facts + exp.considerations):
+            if expected.document is not None and expected.document not in docs:
+                out.append(Problem(name, f"{eloc}.facts[{k}]({expected.id}).document",
+                                   f"unknown document {expected.document!r}"))
         if exp.hearing is not None:
             if exp.hearing.document not in docs:
                 out.append(Problem(name, f"{eloc}.hearing.document", f"unknown document {exp.hearing.document!r}"))
@@ -546,10 +550,10 @@ def _find_cycle(succ: dict[str, list[str]], start: str) -> list[str]:
 
 def _model_path_problems(case: Case, name: str) -> list[Problem]:
     out = []
-    for field in ("model_path", "typical_error_path"):
-        path = getattr(case, field)
+    for attr in ("model_path", "typical_error_path"):
+        path = getattr(case, attr)
         if path:
-            out += _path_problems(case, name, field, path)
+            out += _path_problems(case, name, attr, path)
     return out
 
 

@@ -16,9 +16,9 @@ import os
 import random
 import re
 import statistics
+from collections.abc import Callable
 from html import escape, unescape
 from pathlib import Path
-from typing import Callable
 
 import ipywidgets as w
 from IPython.display import HTML, display
@@ -141,7 +141,7 @@ def trainee_seed() -> str:
 
 def answer_order(seed: str, module_id: str, question: Question) -> list[int]:
     """The order (indices into question.options) in which this seed sees the answers."""
-    digest = hashlib.sha256(f"{seed}\x1f{module_id}\x1f{question.id}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{seed}\x1f{module_id}\x1f{question.id}".encode()).digest()
     order = list(range(len(question.options)))
     random.Random(int.from_bytes(digest[:8], "big")).shuffle(order)
     return order
@@ -387,7 +387,8 @@ def case_overview() -> None:
     cell = "border:1px solid #ccc;padding:4px 8px;text-align:left"
     display(HTML(
         "<table style='border-collapse:collapse'>"
-        f"<thead><tr><th style='{cell}'>Notesbog</th><th style='{cell}'>Sag</th><th style='{cell}'>Status</th></tr></thead>"
+        f"<thead><tr><th style='{cell}'>Notesbog</th><th style='{cell}'>Sag</th>"
+        f"<th style='{cell}'>Status</th></tr></thead>"
         f"<tbody>{body.replace('<td>', f'<td style={chr(34)}{cell}{chr(34)}>')}</tbody></table>"
     ))
 
@@ -411,7 +412,8 @@ def case_intro_html(case_id: str, cases_dir: Path = CASES_DIR) -> str:
         return ""  # the player shows the problem
     goals = "".join(f"<li>{escape(g)}</li>" for g in case.learning_goals)
     sources = "".join(f"<li>{escape(source_text(s, library))}</li>" for s in case.based_on)
-    html = f"<p style='margin:4px 0'><strong>{escape(case.title)}</strong></p><p style='margin:4px 0'>{escape(case.summary)}</p>"
+    html = (f"<p style='margin:4px 0'><strong>{escape(case.title)}</strong></p>"
+            f"<p style='margin:4px 0'>{escape(case.summary)}</p>")
     if goals:
         html += f"<p style='margin:4px 0'><strong>Det træner du i sagen:</strong></p><ul>{goals}</ul>"
     if sources:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from filelock import FileLock
 
@@ -54,7 +55,7 @@ class LogProblem(str):
     line: int | None
     quiet = True  # refused because of it, the player says nothing more: it shows the damage already
 
-    def __new__(cls, code: str, line: int | None = None, **values: Any) -> "LogProblem":
+    def __new__(cls, code: str, line: int | None = None, **values: Any) -> LogProblem:
         text = PROBLEM_TEXTS[code].format(**values)
         obj = super().__new__(cls, f"linje {line}: {text}" if line else text)
         obj.code, obj.line = code, line
@@ -71,7 +72,7 @@ def event_hash(event: dict[str, Any]) -> str:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass

@@ -12,7 +12,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, LetterStep, Option, Route
+from .model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, Criterion, LetterStep, Option, Route
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class FeedbackEntry:
     text: str
     legal: tuple[str, ...]
     sources: tuple[str, ...]
-    credit: dict[str, float]
+    credit: dict[Criterion, float]
     critical: str | None
 
 
@@ -72,7 +72,7 @@ class Result:
     documents: list[str]  # visible document ids, in the order they appeared
     letters: dict[str, str]
     feedback: list[FeedbackEntry]
-    scores: dict[str, CriterionScore] = field(default_factory=dict)
+    scores: dict[Criterion, CriterionScore] = field(default_factory=dict)
     critical_errors: list[CriticalError] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seed: int | None = None  # option order seed from the start event; None = authored order
@@ -140,7 +140,7 @@ def replay(case: Case, events: list[dict[str, Any]]) -> Result:
         letters={},
         feedback=[],
     )
-    choice_items: dict[str, list[Item]] = {c: [] for c in CRITERIA}
+    choice_items: dict[Criterion, list[Item]] = {c: [] for c in CRITERIA}
 
     for n, ev in enumerate(events):
         kind = ev.get("type")
@@ -154,7 +154,8 @@ def replay(case: Case, events: list[dict[str, Any]]) -> Result:
             continue
         step = steps[res.current]
         if ev.get("step") != step.id:
-            res.problems.append(f"event {n}: {kind} for step {ev.get('step')!r}, but the case is at {step.id!r}; ignored")
+            res.problems.append(f"event {n}: {kind} for step {ev.get('step')!r}, "
+                                f"but the case is at {step.id!r}; ignored")
             continue
         if kind == "letter":
             if not isinstance(step, LetterStep):
@@ -232,7 +233,7 @@ def _set_flags(res: Result, flags: tuple[str, ...]) -> None:
             res.flags.append(f)
 
 
-def _apply_option(case: Case, res: Result, step: ChoiceStep, opt: Option, items: dict[str, list[Item]],
+def _apply_option(case: Case, res: Result, step: ChoiceStep, opt: Option, items: dict[Criterion, list[Item]],
                   shown: tuple[str, ...]) -> None:
     for name, delta in opt.effects.items():
         res.state[name] = _clamp(case, name, res.state[name] + delta)
@@ -263,10 +264,10 @@ def _apply_option(case: Case, res: Result, step: ChoiceStep, opt: Option, items:
         )
 
 
-def _evaluate_rules(case: Case, res: Result) -> tuple[dict[str, list[Item]], list[CriticalError]]:
+def _evaluate_rules(case: Case, res: Result) -> tuple[dict[Criterion, list[Item]], list[CriticalError]]:
     """Process rules. A `before` rule is judged when its `then` flag is set; a
     `requires` rule only once the case has ended (the flag may still come)."""
-    items: dict[str, list[Item]] = {c: [] for c in CRITERIA}
+    items: dict[Criterion, list[Item]] = {c: [] for c in CRITERIA}
     errors = []
     order = {f: i for i, f in enumerate(res.flags)}
     for rule in case.rules:
@@ -284,7 +285,7 @@ def _evaluate_rules(case: Case, res: Result) -> tuple[dict[str, list[Item]], lis
     return items, errors
 
 
-def _scores(*parts: dict[str, list[Item]]) -> dict[str, CriterionScore]:
+def _scores(*parts: dict[Criterion, list[Item]]) -> dict[Criterion, CriterionScore]:
     out = {}
     for crit in CRITERIA:
         items = tuple(i for part in parts for i in part[crit])

@@ -21,7 +21,7 @@ CASE_KEYS = {"rules": (), "model_path": (), "typical_error_path": ()}
 
 
 def strip_keys(case: Case) -> Case:
-    steps = []
+    steps: list[ChoiceStep | LetterStep] = []
     for step in case.steps:
         if isinstance(step, ChoiceStep):
             options = tuple(o.model_copy(update=OPTION_KEYS) for o in step.options)

@@ -13,15 +13,16 @@ them: the automatic check never fails a candidate on its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from . import danish
 from .casefile import Library
 from .engine import letter_view
-from .model import CRITERIA, Case, LetterExpectation, LetterItem, LetterStep
+from .model import CRITERIA, Case, Criterion, LetterExpectation, LetterItem, LetterStep, Severity
 from .readability import LIX_TARGET, readability
-from .reading import LetterReading, normalise, read_letter
+from .reading import Evidence, LetterReading, normalise, read_letter
 
 SEVERITY_LABELS = {"kritisk": "kritisk", "vaesentlig": "væsentlig", "formel": "formel"}
 OUTCOME_WORDS = {"bevilget": "bevilget", "afslag": "afslag", "delvis": "delvist bevilget", "henvist": "henvist",
@@ -34,8 +35,8 @@ FRIST_WEEKS = 4.0
 @dataclass(frozen=True)
 class ItemResult:
     id: str
-    criterion: str
-    severity: str
+    criterion: Criterion
+    severity: Severity
     label: str
     passed: bool
     points: float
@@ -48,7 +49,7 @@ class ItemResult:
 @dataclass
 class LetterReport:
     items: list[ItemResult]
-    scores: dict[str, float | None]
+    scores: dict[Criterion, float | None]
     words: int
     lix: float
     lix_band: str
@@ -131,6 +132,11 @@ def _ev(x) -> str:
     return x.text if x is not None else ""
 
 
+def _sentence(e: Evidence | None) -> int:
+    """The sentence a piece of evidence stands in (a found fact always has its evidence)."""
+    return e.sentence if e is not None else -1
+
+
 # ---------------------------------------------------------------- the comparison
 
 
@@ -162,9 +168,9 @@ def assess(text: str, step: LetterStep, case: Case, library: Library, flags: Ite
                         view.model_letter, view.model_note, view.task, view.id)
 
 
-def scores(items: list[ItemResult]) -> dict[str, float | None]:
+def scores(items: list[ItemResult]) -> dict[Criterion, float | None]:
     """(points earned - penalties) / points possible, per criterion, within 0..1; no cap."""
-    out: dict[str, float | None] = {}
+    out: dict[Criterion, float | None] = {}
     for crit in CRITERIA:
         mine = [i for i in items if i.criterion == crit]
         possible = sum(i.points for i in mine)
@@ -221,18 +227,19 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
         decided = [a for a in exp.activities if a.outcome != "henvist" and a.provisions]
         uncited = [a for a in decided if not cited & set(a.provisions)]
         share = 1 - len(uncited) / len(decided) if decided else 1.0
-        missing = ", ".join(sorted({_name(provisions[p]) for a in uncited for p in a.provisions if p in provisions}))
+        uncited_names = ", ".join(sorted({_name(provisions[p]) for a in uncited for p in a.provisions
+                                          if p in provisions}))
         spec = col.specs["bg-retsregel"]
         col.ok("bg-retsregel", not uncited, _ev(hit.evidence) if hit else "", earned=spec.points * share,
-               forventet=missing if hit and missing else basis_names)
+               forventet=uncited_names if hit and uncited_names else basis_names)
     wrong_basis = [c for c in reading.citations
                    if c.basis and not c.negated and c.law not in PROCEDURAL_LAWS
                    and not (set(c.registry_ids) & allowed)]
     if wrong_basis and bases:
         c = wrong_basis[0]
-        found = f"§ {c.number}" if not c.registry_ids else ", ".join(_name(provisions[x]) for x in c.registry_ids
-                                                                      if x in provisions)
-        col.wrong("bg-forkert-regel", _ev(c.evidence), fundet=found, forventet=basis_names)
+        cited_as = f"§ {c.number}" if not c.registry_ids else ", ".join(_name(provisions[x]) for x in c.registry_ids
+                                                                         if x in provisions)
+        col.wrong("bg-forkert-regel", _ev(c.evidence), fundet=cited_as, forventet=basis_names)
     if bases and not wrong_basis:
         _rule_per_activity(col, reading, exp, provisions)
     # facts
@@ -249,10 +256,10 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
         named = [f for f in reading.facts if f.found and f.document_named]
         # A fact put down to document D is misplaced unless another fact in the same sentence
         # really comes from D ("din energidagbog viser, at du bruger 4-6 timer ... i kørestolen").
-        explained = {(f.evidence.sentence, f.document_named) for f in named
+        explained = {(_sentence(f.evidence), f.document_named) for f in named
                      if f.explains_document and (f.reported or not f.names_itself)}
         misplaced = [(f, next(x for x in exp.facts if x.id == f.id)) for f in named
-                     if not f.explains_document and (f.evidence.sentence, f.document_named) not in explained]
+                     if not f.explains_document and (_sentence(f.evidence), f.document_named) not in explained]
         misplaced = [(f, e) for f, e in misplaced if e.document]
         if misplaced:
             f, e = misplaced[0]
@@ -269,8 +276,8 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
             col.wrong("bg-standardtekst", _ev(reading.bare_boilerplate[0]))
     # considerations
     if exp.considerations:
-        got = [c for c in reading.considerations if c.found]
-        col.ok("bg-hovedhensyn", bool(got), _ev(got[0].evidence) if got else "",
+        considered = [c for c in reading.considerations if c.found]
+        col.ok("bg-hovedhensyn", bool(considered), _ev(considered[0].evidence) if considered else "",
                forventet="; ".join(c.label for c in exp.considerations))
     col.ok("bg-vaegtning", reading.weighing is not None, _ev(reading.weighing))
     if exp.main_argument is not None:
@@ -403,7 +410,8 @@ def _klage(col: _Collector, reading: LetterReading) -> None:
         col.ok("kv-til-kommunen", k.to_kommune, _ev(e.get("til-kommunen")))
     spec = col.specs["kv-genvurdering"]
     right_condition = k.full_medhold_condition
-    earned = (spec.points / 2 if k.reassessment else 0.0) + (spec.points / 2 if k.reassessment and right_condition else 0.0)
+    earned = ((spec.points / 2 if k.reassessment else 0.0)
+              + (spec.points / 2 if k.reassessment and right_condition else 0.0))
     col.ok("kv-genvurdering", k.reassessment and right_condition, _ev(e.get("genvurdering")), earned=earned,
            partial=k.reassessment and not right_condition)
     if k.frist_weeks is None:
@@ -484,9 +492,11 @@ def assess_result(case: Case, library: Library, events: list[dict]) -> dict[str,
     steps = {s.id: s for s in case.steps}
     out = {}
     for n, ev in enumerate(events):
-        if ev.get("type") == "letter" and isinstance(steps.get(ev.get("step")), LetterStep):
+        step = steps.get(ev.get("step", "")) if ev.get("type") == "letter" else None
+        if isinstance(step, LetterStep):
             before = replay(case, events[:n])
-            if before.current == ev["step"] and not before.finished:
-                text = ev.get("text") if isinstance(ev.get("text"), str) else ""
-                out[ev["step"]] = assess(text, steps[ev["step"]], case, library, before.flags, before.state)
+            if before.current == step.id and not before.finished:
+                text = ev.get("text")
+                out[step.id] = assess(text if isinstance(text, str) else "", step, case, library, before.flags,
+                                      before.state)
     return out

@@ -21,7 +21,7 @@ import yaml
 from .casefile import Library
 from .errors import SagssimError
 from .letter_check import LetterReport, assess_on_path
-from .model import CRITERIA, Case
+from .model import CRITERIA, Case, Criterion
 
 CORPUS_FILE = "corpus.yaml"
 MODEL = "model.txt"  # in a corpus, the case's own model letter: it lives in the case file, not here
@@ -36,8 +36,8 @@ class CorpusLetter:
     kind: str  # good | flawed
     path: tuple[str, ...] | None  # option ids; None = the case's model path
     base: str | None
-    below: tuple[str, ...]
-    not_below: tuple[str, ...]
+    below: tuple[Criterion, ...]  # checked against CRITERIA when the corpus is read
+    not_below: tuple[Criterion, ...]
     held_out: bool
     flaw: str = ""
     style: str = ""
@@ -52,7 +52,7 @@ class Judgement:
     case: str
     letter: str
     base: str
-    criterion: str
+    criterion: Criterion
     relation: str  # "below" or "not_below"
     letter_score: float | None
     base_score: float | None
@@ -118,19 +118,19 @@ class CorpusResult:
     def wrong(self, tolerance: float = NOT_BELOW_TOLERANCE) -> list[Judgement]:
         return [j for j in self.judgements if not j.right(tolerance)]
 
-    def flawed_at(self, value: float = 0.5) -> dict[str, float]:
+    def flawed_at(self, value: float = 0.5) -> dict[Criterion, float]:
         """Per criterion: the share of flawed letters (labelled below on it) whose score is exactly
         `value` — the old check capped a failed kritisk item at 0.5, which piled letters up there."""
         out = {}
         for crit in CRITERIA:
             scores = [self.reports[f"{x.case}/{x.name}"].scores[crit] for x in self.letters
                       if x.kind == "flawed" and crit in x.below]
-            scores = [s for s in scores if s is not None]
-            if scores:
-                out[crit] = sum(1 for s in scores if abs(s - value) < 1e-9) / len(scores)
+            scored = [s for s in scores if s is not None]
+            if scored:
+                out[crit] = sum(1 for s in scored if abs(s - value) < 1e-9) / len(scored)
         return out
 
-    def spread(self) -> dict[str, int]:
+    def spread(self) -> dict[Criterion, int]:
         """Per criterion: how many different scores the flawed letters labelled below on it get."""
         return {crit: len({self.reports[f"{x.case}/{x.name}"].scores[crit] for x in self.letters
                            if x.kind == "flawed" and crit in x.below}) for crit in CRITERIA}

@@ -29,7 +29,7 @@ import yaml
 
 from . import danish
 from .casefile import _line_of, _loc_parts, _read_yaml
-from .model import CRITERIA, CRITERION_PROVISIONS, Case, ChoiceStep, Option
+from .model import CRITERIA, CRITERION_PROVISIONS, Case, ChoiceStep, Criterion, Option
 
 CUES_FILE = Path(__file__).resolve().parent / "data" / "cues.yaml"
 
@@ -140,7 +140,7 @@ def credit_class(step: ChoiceStep, option: Option) -> str:
     return "partial"
 
 
-def cites_criterion(tags: tuple[str, ...], criterion: str) -> bool:
+def cites_criterion(tags: tuple[str, ...], criterion: Criterion) -> bool:
     return any(fnmatch.fnmatchcase(t, pat) for t in tags for pat in CRITERION_PROVISIONS[criterion])
 
 

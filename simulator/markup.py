@@ -70,7 +70,8 @@ def box(kind: str, title: str, body_html: str) -> str:
 
 def provision_html(p: Provision) -> str:
     return (f"<p><strong>{escape(p.law)} {escape(p.paragraph)}</strong><br>{escape(p.gist)}</p>"
-            f'<p class="sagssim-muted"><small>Kilde: {escape(p.version)}. Kontrolleret {escape(p.checked)}.</small></p>')
+            f'<p class="sagssim-muted"><small>Kilde: {escape(p.version)}. '
+            f'Kontrolleret {escape(p.checked)}.</small></p>')
 
 
 def legal_box_html(provisions: list[Provision], title: str = "Reglen") -> str:
@@ -101,7 +102,7 @@ def progress_html(value: int, maximum: int, text: str) -> str:
             f'aria-label="Fremskridt i sagen: {escape(text)}"></progress></p>')
 
 
-def state_line_html(line: "StateLine") -> str:
+def state_line_html(line: StateLine) -> str:
     """One state variable: a number line as a sentence, a level as a native <meter> with its level
     (and whether that is good for the citizen) also in words beside it."""
     if line.fraction is None:

@@ -14,14 +14,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
-CRITERIA: tuple[str, ...] = (
+Criterion = Literal["helhedsvurdering", "partshoering", "begrundelse", "klagevejledning"]
+CRITERIA: tuple[Criterion, ...] = (
     "helhedsvurdering",
     "partshoering",
     "begrundelse",
     "klagevejledning",
 )
 
-CRITERION_LABELS: dict[str, str] = {
+
+def as_criterion(name: str) -> Criterion:
+    """A criterion named in text read at run time (a grading cell's id, a worksheet row); KeyError,
+    as a lookup by that name would raise, for any other name."""
+    if name in CRITERIA:
+        return name
+    raise KeyError(name)
+
+
+CRITERION_LABELS: dict[Criterion, str] = {
     "helhedsvurdering": "Helhedsvurdering og vejledning",
     "partshoering": "Partshøring",
     "begrundelse": "Begrundelse",
@@ -31,7 +41,7 @@ CRITERION_LABELS: dict[str, str] = {
 # Which registry provisions a step must cite for credit on a criterion to be credit for that
 # criterion (shell-style patterns over provision ids). Credit at a step that cites none of
 # them rewards something the step does not exercise; the item-writing lint reports it.
-CRITERION_PROVISIONS: dict[str, tuple[str, ...]] = {
+CRITERION_PROVISIONS: dict[Criterion, tuple[str, ...]] = {
     "helhedsvurdering": ("rsl-3*", "rsl-4", "rsl-5", "rsl-10", "rsl-11*", "rsl-60", "fvl-7*", "fvl-8",
                          "fvl-28", "offl-13", "sel-*", "pm-*", "aktl-*", "lab-*"),
     "partshoering": ("fvl-19*", "fvl-20", "fvl-21", "fvl-9"),
@@ -39,7 +49,6 @@ CRITERION_PROVISIONS: dict[str, tuple[str, ...]] = {
     "klagevejledning": ("fvl-25", "rsl-66", "rsl-67", "rsl-72", "klage-formfri"),
 }
 
-Criterion = Literal["helhedsvurdering", "partshoering", "begrundelse", "klagevejledning"]
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Credit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -72,7 +81,7 @@ class Condition(Strict):
     min: dict[Ident, int] = Field(default_factory=dict, description="State variable >= value.")
     max: dict[Ident, int] = Field(default_factory=dict, description="State variable <= value.")
 
-    def holds(self, flags: "set[str] | list[str] | tuple[str, ...]", state: dict[str, int]) -> bool:
+    def holds(self, flags: set[str] | list[str] | tuple[str, ...], state: dict[str, int]) -> bool:
         have = set(flags)
         return (
             set(self.all) <= have
@@ -143,7 +152,8 @@ class Option(Strict):
         default=(), description="Routes that depend on the path so far; the first that holds replaces `next`."
     )
     available_if: Condition | None = Field(
-        default=None, description="Offer this option only when the condition holds (e.g. a repair that is no longer possible)."
+        default=None,
+        description="Offer this option only when the condition holds (e.g. a repair that is no longer possible).",
     )
     outcome: Text = Field(
         description="What visibly happens to the citizen after this choice (shown in every mode)."
@@ -265,11 +275,14 @@ class LetterExpectation(Strict):
     hearing: ExpectedHearing | None = None
     other_help: tuple[OtherHelp, ...] = ()
     allowed_provisions: tuple[Ident, ...] = Field(
-        default=(), description="Provisions a letter may also cite (other help, procedure) without it being a wrong basis.")
-    complaint: bool = Field(default=True, description="Klagevejledning is required (the citizen does not get full medhold).")
+        default=(),
+        description="Provisions a letter may also cite (other help, procedure) without it being a wrong basis.")
+    complaint: bool = Field(
+        default=True, description="Klagevejledning is required (the citizen does not get full medhold).")
     no_suspensive_effect: bool = Field(
         default=False, description="The letter changes or ends help the citizen has: it must say that a complaint "
-                                   "does not pause the decision (RSL § 72, the main rule), and must not promise it does.")
+                                   "does not pause the decision (RSL § 72, the main rule), and must not promise "
+                                   "it does.")
 
 
 class LetterVariant(Strict):

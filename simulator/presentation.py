@@ -286,9 +286,9 @@ class PathRow:
 
 def _choice_label(case: Case, step_id: str, option_id: str | None) -> str:
     step = next(s for s in case.steps if s.id == step_id)
-    if option_id is None:
+    if option_id is None or not isinstance(step, ChoiceStep):  # a letter step's visit has no option
         return "Afgørelsesbrevet er skrevet."
-    return next(o.label for o in step.options if o.id == option_id)  # type: ignore[union-attr]
+    return next(o.label for o in step.options if o.id == option_id)
 
 
 def path_comparison(case: Case, result: Result) -> list[PathRow]:

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -241,8 +243,8 @@ def _sentence(index: int, text: str, heading: str, paragraph: int = 0) -> Senten
     for i, t in enumerate(toks):
         where_stem.setdefault(t.stem, []).append(i)
         where_low.setdefault(t.low, []).append(i)
-    s = Sentence(index, text, toks, heading, paragraph, stream=text_stream, offsets={o: i for i, o in enumerate(starts)},
-                 where_stem=where_stem, where_low=where_low)
+    s = Sentence(index, text, toks, heading, paragraph, stream=text_stream,
+                 offsets={o: i for i, o in enumerate(starts)}, where_stem=where_stem, where_low=where_low)
     s.clauses = _clauses(s)
     return s
 
@@ -268,7 +270,7 @@ def _clauses(s: Sentence) -> list[tuple[int, int, bool]]:
             cuts.add(i)
     bounds = sorted(cuts)
     negations = lexicon()["negation"]
-    return [(a, b, s.in_span(negations, a, b)) for a, b in zip(bounds, bounds[1:])]
+    return [(a, b, s.in_span(negations, a, b)) for a, b in pairwise(bounds)]
 
 
 # ---------------------------------------------------------------- numbers
@@ -307,7 +309,8 @@ def quantities(toks: list[Token]) -> list[Quantity]:
         if n is None:
             i += 1
             continue
-        j = i + 1 + (1 if f"{toks[i].low} {toks[i + 1].low if i + 1 < len(toks) else ''}" in lexicon()["number_words"] else 0)
+        pair = f"{toks[i].low} {toks[i + 1].low if i + 1 < len(toks) else ''}"
+        j = i + 1 + (1 if pair in lexicon()["number_words"] else 0)
         high = n
         # a range: "2-3" is one token pair with "-" between, "2 til 3", "to eller tre"
         if j + 1 < len(toks) and toks[j].low in ("til", "eller") and _number_at(toks, j + 1) is not None:
@@ -344,7 +347,8 @@ class ActivityReading:
     label: str
     outcome: str | None  # bevilget / afslag / delvis / None (not decided)
     verdicts: list[tuple[str, Evidence]] = field(default_factory=list)
-    strength: list[int] = field(default_factory=list)  # per verdict: 2 named in its clause, 1 in the sentence, 0 by heading
+    # per verdict: 2 named in its clause, 1 in the sentence, 0 by heading
+    strength: list[int] = field(default_factory=list)
     reasoned_alone: bool = False  # a reason given for this activity on its own
     lumped: bool = False  # refused only together with other activities
     hours: tuple[float, float] | None = None
@@ -473,7 +477,7 @@ def _groups_match(s: Sentence, groups: tuple[tuple[str, ...], ...]) -> int | Non
     not, "mailen fra Mødestedet" for "Mødestedets mail" does)."""
     first = None
     for group in groups:
-        hits = s._positions(tuple(group))  # one search for the whole group
+        hits: Sequence[int] = s._positions(tuple(group))  # one search for the whole group
         if not hits and s.positions(_bag_keys(tuple(group))):  # a bag needs at least its rarest word
             hits = [i for p in group if (i := _bag_match(s, p)) is not None]
         if not hits:
@@ -575,9 +579,8 @@ def _law_near(text: str, start: int, end: int) -> str | None:
     best: tuple[int, str] | None = None
     for name, key in _law_names():
         pat = rf"\b{re.escape(name)}\b"
-        m = None
-        for m in re.finditer(pat, before):
-            pass
+        found = list(re.finditer(pat, before))
+        m = found[-1] if found else None  # the mention nearest the §
         if m is not None and not re.search(r"[.;]", before[m.end():]):
             dist = len(before) - m.end()
             if best is None or dist < best[0]:
@@ -603,14 +606,9 @@ def provision_index(provisions: Iterable[Provision]) -> dict[tuple[str, str], li
 def citations(text: str, sents: list[Sentence], default_law: str,
               index: dict[tuple[str, str], list[str]]) -> list[Citation]:
     out = []
-    offsets, pos = [], 0
-    for s in sents:  # locate each sentence in the text to map regex hits to sentences
-        at = text.find(s.text, pos)
-        offsets.append(at if at >= 0 else pos)
-        pos = max(pos, at + len(s.text)) if at >= 0 else pos
     basis_markers = lexicon()["basis_markers"]
     laws_named: list[str] = []  # every law the letter has named so far, most recent last
-    for s, off in zip(sents, offsets):
+    for s in sents:
         named_before = None  # "... jf. retssikkerhedslovens § 66, ... jf. § 67": a bare § keeps the law last named
         for m in _PARA.finditer(s.text):
             explicit = _law_near(s.text, m.start(), m.end())
@@ -658,12 +656,13 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
     hearing = _hearing(sents, expect, docs)
     helps = [_help(sents, h) for h in expect.other_help] if expect else []
     complaint = _complaint(sents)
-    contact = next((_ev(s) for s in sents if s.any(lex["contact"]) or re.search(r"\b\d{2} ?\d{2} ?\d{2} ?\d{2}\b", s.text)), None)
+    contact = next((_ev(s) for s in sents
+                    if s.any(lex["contact"]) or re.search(r"\b\d{2} ?\d{2} ?\d{2} ?\d{2}\b", s.text)), None)
     access = next((_ev(s) for s in sents if s.any(lex["access"])), None)
     jargon = sorted({m.group() for pat in lex["jargon"] for m in re.finditer(pat, text)})
     words = sum(1 for s in sents for t in s.tokens if t.low[:1].isalpha())
-    return LetterReading(activities, total, total_ev, cites, facts, considerations, weighing, boiler, argument, hearing, helps,
-                         complaint, contact, access, jargon, words, len(sents), notes, bare)
+    return LetterReading(activities, total, total_ev, cites, facts, considerations, weighing, boiler, argument, hearing,
+                         helps, complaint, contact, access, jargon, words, len(sents), notes, bare)
 
 
 def _bare_boilerplate(sents: list[Sentence], expect: LetterExpectation) -> list[Evidence]:
@@ -693,7 +692,8 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
     if s.in_span(lex["applied"], start, end) or s.in_span(lex["attribution"], start, end):
         return None  # the application, or the citizen's own view, is not the decision
     lead = [t.low for t in s.tokens[start:start + 2]]
-    if start and lead and (lead[0] in ("at", "om") or (lead[0] in ("ikke", "og", "men") and lead[1:] in (["at"], ["om"]))):
+    if start and lead and (lead[0] in ("at", "om")
+                           or (lead[0] in ("ikke", "og", "men") and lead[1:] in (["at"], ["om"]))):
         # a subordinate clause is governed by the clause before it: "afslag på, at kommunen betaler",
         # "det er ikke nødvendigt, at kommunen betaler" decide nothing by "betaler"; "vi har
         # besluttet, at du får støtte" does, and so does our own "vi har vurderet, at du skal have støtte"
@@ -772,9 +772,9 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
         terse = TERSE_END.match(s.text) or TERSE.match(s.text) or TERSE_HOURS.match(s.text)
         terse_verdict: dict[str, str] = {}
         if terse and named:
-            v = _terse_verdict(terse)
+            said = _terse_verdict(terse)
             cut = len(danish.tokens(terse.group(1)))
-            terse_verdict = {aid: v for aid, i in named.items() if i < cut}
+            terse_verdict = {aid: said for aid, i in named.items() if i < cut}
         # verdict per activity: in the clause that names it, else the nearest clause with a verdict
         clause_verdicts = [(a, b, _verdict(s, a, b)) for a, b, _ in s.clauses]
         last = None
@@ -792,7 +792,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             heading_names = heading_acts.get(s.heading, set())
             if not heading_names or in_scope <= heading_names:
                 sentence_verdict = _heading_verdict(s.heading)
-        verdict_of: dict[str, str] = {}
+        verdict_of: dict[str, str | None] = {}
         strength: dict[str, int] = {}
         for aid in in_scope:
             i = named.get(aid)
@@ -812,7 +812,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
                 verdict_of[aid] = sentence_verdict
             if verdict_of.get(aid):
                 decided_sections.add((s.heading, aid))
-        same_verdict = {}
+        same_verdict: dict[str, list[str]] = {}
         for aid, v in verdict_of.items():
             if v:
                 acts[aid].verdicts.append((v, _ev(s)))
@@ -838,7 +838,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
     for act in acts.values():
         # the outcome is what the letter says where it names the activity most plainly
         top = max(act.strength, default=0)
-        kinds = {v for (v, _), k in zip(act.verdicts, act.strength) if k == top}
+        kinds = {v for (v, _), k in zip(act.verdicts, act.strength, strict=True) if k == top}
         if not kinds:
             act.outcome = None
         elif kinds == {"grant"}:
@@ -856,7 +856,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
 
 
 def _scope_hours(s: Sentence, acts: dict[str, ActivityReading], in_scope: set[str], named: dict[str, int],
-                 verdict_of: dict[str, str], hours_decided: dict[str, bool]) -> None:
+                 verdict_of: dict[str, str | None], hours_decided: dict[str, bool]) -> None:
     """The hours a sentence gives an activity it grants. Not hours that describe the need ("4-6 timer
     går med at planlægge"), nor the hours she applied for ("du søgte om en time mere om ugen"); hours
     stated with the decision win over hours said in passing."""
@@ -998,7 +998,8 @@ def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tupl
         out.reported = any(j > a.at for a in attributions if not a.back for j in positions) or any(
             j < a.at for a in attributions if a.back for j in positions)
         source, name_at = _source_of(attributions, i, fact.document, positions)
-        out.names_itself = name_at in positions  # "Distriktspsykiatrien skriver, at ...": the source is the fact's own word
+        # "Distriktspsykiatrien skriver, at ...": the source is the fact's own word
+        out.names_itself = name_at in positions
         lex = lexicon()
         own_voice = s.any(lex["attribution"]) or s.any(lex["response_words"]) or s.any(lex["perceiving"])
         if source is None and not own_voice:  # "du svarede, at ...": her own words, whatever confirms them next
@@ -1026,7 +1027,8 @@ def _naming(s: Sentence, doc: Document) -> set[int]:
 
 @lru_cache(maxsize=1024)
 def _title_stems(title: str) -> tuple[str, ...]:
-    return tuple(t.stem for t in danish.tokens(title) if t.low[:1].isalpha() and t.stem not in _STOP and len(t.stem) >= 3)
+    return tuple(t.stem for t in danish.tokens(title)
+                 if t.low[:1].isalpha() and t.stem not in _STOP and len(t.stem) >= 3)
 
 
 @dataclass(frozen=True)
@@ -1090,7 +1092,8 @@ def _attributions(s: Sentence, sources: tuple[tuple[str, tuple[str, ...]], ...])
                     out.append(_Attribution(doc, j, j, False))
                 elif (c := _colon_after(s, j)) is not None:  # "Egebos notat om dit besøg: du skal opereres ..."
                     out.append(_Attribution(doc, c, j, False))
-                elif before:  # "det fremgår af D, at ..." points forward; "Det står i D." and "..., som det fremgår af D" back
+                elif before:
+                    # "det fremgår af D, at ..." points forward; "Det står i D." and "..., som det fremgår af D" back
                     forward = any(s.tokens[k].low == "at" and s.tokens[k - 1].low not in ("og", "eller", "men")
                                   for k in range(j + 1, min(n, j + 9)))
                     pointer = any(before[-1] - 2 <= k < before[-1] for k in back_words)
@@ -1161,7 +1164,8 @@ def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> Argume
             out.restated = True
             out.evidence.append(_ev(s))
             answer = s.any(lex["answer_markers"])
-            if (answer and answer not in ("=men", "=dog")) or _answered_after(sents, s, 3, lambda x: _her_voice(x, arg)):
+            if ((answer and answer not in ("=men", "=dog"))
+                    or _answered_after(sents, s, 3, lambda x: _her_voice(x, arg))):
                 out.answered = True
         elif s.any(lex["answer_markers"]) and (s.has("vi") or s.has("kommunen")):
             out.answered = True
@@ -1235,7 +1239,8 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
             continue
         context = True
         # "vi har ikke sendt", "vi har ikke bedt dig om at kommentere", "vi burde have sendt dig den"
-        denied = bool(hear) and (_denied_at(s, hear[0]) or any(i <= hear[0] for i in s.positions(lex["counterfactual"])))
+        denied = bool(hear) and (_denied_at(s, hear[0])
+                                 or any(i <= hear[0] for i in s.positions(lex["counterfactual"])))
         invites = s.any(lex["invitation"]) and not s.any(lex["past_hearing"])
         if denied and near_doc and s.any(lex["before_then"]) and not s.any(lex["this_decision"]):
             continue  # "du havde ikke set notatet [da vi traf den første afgørelse]": history, not this decision
@@ -1276,7 +1281,7 @@ def _doc_mentions(sents: list[Sentence], docs: list[Document]) -> list[set[str]]
     nouns = {d.id: [n for n in forms if any(w.endswith(n) for w in _title_words(d.title) + _title_words(d.kind))]
              for d in docs}
     last: dict[str, str] = {}
-    out = []
+    out: list[set[str]] = []
     every_term = tuple(t for d in docs for t in _doc_terms(d))
     every_form = tuple(f for n in forms for f in forms[n])
     for s in sents:
@@ -1404,8 +1409,8 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
             out.direct_to_instance = True
             out.evidence["direkte"] = ev
         # genvurdering and its condition
-        if s.any(lex["reassess_words"]) or (s.any(lex["reassess_verbs"]) and s.any(["igen", "på ny",
-                                                                                               "en gang til", "endnu en gang", "om igen"])):
+        if s.any(lex["reassess_words"]) or (s.any(lex["reassess_verbs"])
+                                            and s.any(["igen", "på ny", "en gang til", "endnu en gang", "om igen"])):
             if not s.negated_at(s.find("igen") or s.find(s.any(lex["reassess_words"]) or "igen") or 0):
                 out.reassessment = True
                 out.evidence.setdefault("genvurdering", ev)
@@ -1471,10 +1476,10 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
     if out.frist_weeks is None:
         for s in sents:
             if s.any(["frist*"]) and not s.any(hear_ctx):
-                qs = [q for q in quantities(s.tokens) if q.unit_weeks is not None]
+                qs = [(q, q.unit_weeks) for q in quantities(s.tokens) if q.unit_weeks is not None]
                 if qs and (s.heading and _heading_sentence(s.heading).any(lex["complaint_words"]) or out.present):
-                    q = qs[0]
-                    out.frist_weeks = round(q.low * q.unit_weeks, 2)
+                    q, unit_weeks = qs[0]
+                    out.frist_weeks = round(q.low * unit_weeks, 2)
                     out.frist_text = " ".join(t.text for t in s.tokens[q.start:q.end])
                     out.evidence["frist"] = _ev(s)
                     out.frist_start = _frist_start(s.tokens[q.end:])

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from .model import Case, LegalRegistry, LetterRubric
 
-SCHEMAS = {
+SCHEMAS: dict[str, type[BaseModel]] = {
     "case.schema.json": Case,
     "registry.schema.json": LegalRegistry,
     "letter-rubric.schema.json": LetterRubric,
 }
 
 
-def schema_text(model: type) -> str:
+def schema_text(model: type[BaseModel]) -> str:
     return json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 

@@ -19,7 +19,7 @@ from .keys import case_version
 from .model import Case, ChoiceStep, LetterStep
 
 Mode = Literal["selvstudie", "eksamen", "undervisning"]
-MODES: tuple[str, ...] = ("selvstudie", "eksamen", "undervisning")
+MODES: tuple[Mode, ...] = ("selvstudie", "eksamen", "undervisning")
 # A real decision letter is a few thousand characters; the cap keeps a pasted book from
 # pushing the log past its own size limit (which would make every choice in it unreadable).
 MAX_LETTER_CHARS = 100_000
@@ -48,7 +48,7 @@ class Refusal(str):
     code: str
     quiet: bool
 
-    def __new__(cls, code: str, **values: object) -> "Refusal":
+    def __new__(cls, code: str, **values: object) -> Refusal:
         text, quiet = REFUSAL_TEXTS[code]
         obj = super().__new__(cls, text.format(**values))
         obj.code, obj.quiet = code, quiet
@@ -71,7 +71,7 @@ def identity(trainee: str = "") -> str:
 def exam_seed(who: str, case_id: str) -> int:
     """The option-order seed in an exam: fixed by candidate and case, so a restart or a
     re-fetch shows the same order, and two candidates side by side see different ones."""
-    digest = hashlib.sha256(f"sagssim-order\n{who}\n{case_id}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"sagssim-order\n{who}\n{case_id}".encode()).digest()
     return int.from_bytes(digest[:6], "big")
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import random
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from . import danish
 from .engine import Result, choice_event, letter_event, replay, shown_options

@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import re
 import traceback
+from collections.abc import Callable
 from html import escape, unescape
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, TypeVar
 
 import ipywidgets as w
 from IPython.display import display
@@ -38,6 +39,7 @@ from .session import MODES, Session, default_log_path
 
 LOG_DIR_ENV = "SAGSSIM_LOG_DIR"  # tests and instructors can send logs elsewhere than the notebook's folder
 FULL_WIDTH = dict(width="100%")
+T = TypeVar("T")
 
 
 def log_folder(folder: str | Path | None) -> Path:
@@ -48,7 +50,7 @@ def log_folder(folder: str | Path | None) -> Path:
 
 
 def start(case: str, mode: str = "selvstudie", folder: str | Path | None = None,
-          case_file: str | Path | None = None) -> "CasePlayer":
+          case_file: str | Path | None = None) -> CasePlayer:
     """Load a case, open (or resume) its decision log and show the player."""
     player = open_player(case, mode, folder, case_file)
     display(player.widget)
@@ -56,7 +58,7 @@ def start(case: str, mode: str = "selvstudie", folder: str | Path | None = None,
 
 
 def open_player(case: str, mode: str = "selvstudie", folder: str | Path | None = None,
-                case_file: str | Path | None = None) -> "CasePlayer":
+                case_file: str | Path | None = None) -> CasePlayer:
     """Build the player without displaying it. Never raises: problems become a Danish message."""
     try:
         return _open(case, mode, folder, case_file)
@@ -69,7 +71,7 @@ def open_player(case: str, mode: str = "selvstudie", folder: str | Path | None =
         )
 
 
-def _open(case: str, mode: str, folder: str | Path | None, case_file: str | Path | None) -> "CasePlayer":
+def _open(case: str, mode: str, folder: str | Path | None, case_file: str | Path | None) -> CasePlayer:
     if mode not in MODES:
         return CasePlayer.unavailable(
             "Ukendt tilstand",
@@ -102,7 +104,7 @@ def _open(case: str, mode: str, folder: str | Path | None, case_file: str | Path
     log_dir = log_folder(folder)
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
-        session = Session(loaded, default_log_path(log_dir, loaded.id), mode)  # type: ignore[arg-type]
+        session = Session(loaded, default_log_path(log_dir, loaded.id), mode)
     except OSError as exc:
         return CasePlayer.unavailable(
             "Dine valg kan ikke gemmes",
@@ -136,6 +138,8 @@ class CasePlayer:
         self._send_button: w.Button | None = None
         self._confirm_box: w.VBox | None = None
         self._confirm_button: w.Button | None = None
+        self._live_help: w.HTML | None = None
+        self._live_step: LetterStep | None = None
         self._body = w.VBox(layout=w.Layout(**FULL_WIDTH))
         self._message = w.HTML()
         self._message.add_class("sagssim-message")
@@ -147,7 +151,7 @@ class CasePlayer:
         self.widget.add_class("sagssim")
 
     @classmethod
-    def unavailable(cls, title: str, message_html: str, details: str = "") -> "CasePlayer":
+    def unavailable(cls, title: str, message_html: str, details: str = "") -> CasePlayer:
         player = cls.__new__(cls)
         player._setup()
         player.error = title
@@ -156,6 +160,21 @@ class CasePlayer:
         if details:
             player._log_details(details)
         return player
+
+    # A player that could not open its case (`unavailable`) has no case, log or registries, and builds
+    # no screen that could ask for them: everything that does runs for an opened case only.
+
+    @property
+    def _case(self) -> Case:
+        return _opened(self.case)
+
+    @property
+    def _session(self) -> Session:
+        return _opened(self.session)
+
+    @property
+    def _library(self) -> Library:
+        return _opened(self.library)
 
     # ------------------------------------------------------------ headless API
 
@@ -241,7 +260,7 @@ class CasePlayer:
         try:
             for b in self._option_buttons.values():
                 b.disabled = True
-            self._after_write(*self.session.choose(step_id, option_id), "Valget blev ikke gemt")
+            self._after_write(*self._session.choose(step_id, option_id), "Valget blev ikke gemt")
         finally:
             self._busy = False
 
@@ -251,9 +270,11 @@ class CasePlayer:
         self._update_live_help(text)
         if self._confirm_box is not None:
             self._confirm_box.layout.display = "none"
-        self.session.save_draft(step_id, text)
+        self._session.save_draft(step_id, text)
 
     def _on_send(self, _button: w.Button) -> None:
+        if self._confirm_box is None:  # built with the send button
+            return
         text = self._letter_area.value if self._letter_area else ""
         if not text.strip():
             question = ("<p><strong>Brevet er tomt.</strong> Vil du virkelig sende et tomt brev? "
@@ -265,7 +286,8 @@ class CasePlayer:
         self._confirm_box.layout.display = None
 
     def _on_cancel(self, _button: w.Button) -> None:
-        self._confirm_box.layout.display = "none"
+        if self._confirm_box is not None:
+            self._confirm_box.layout.display = "none"
 
     def _on_confirm(self, step_id: str) -> None:
         if self._busy:
@@ -276,8 +298,8 @@ class CasePlayer:
                 if b is not None:
                     b.disabled = True
             text = self._letter_area.value if self._letter_area else ""
-            self.session.save_draft(step_id, text)
-            self._after_write(*self.session.submit_letter(step_id, text), "Brevet blev ikke gemt")
+            self._session.save_draft(step_id, text)
+            self._after_write(*self._session.submit_letter(step_id, text), "Brevet blev ikke gemt")
         finally:
             self._busy = False
 
@@ -292,8 +314,8 @@ class CasePlayer:
     # ------------------------------------------------------------ building the screen
 
     def _refresh(self) -> None:
-        log = self.session.read()
-        result = replay(self.case, log.events)
+        log = self._session.read()
+        result = replay(self._case, log.events)
         self._result = result
         self._message.value = ""
         self._option_buttons = {}
@@ -305,7 +327,7 @@ class CasePlayer:
             self._body.children = (self._header(), self._damaged(problems))
             self._body.children[-1].add_class("sagssim-damaged")
             return
-        self._review = pres.last_choice_review(self.case, result, self.library, self.mode)
+        self._review = pres.last_choice_review(self._case, result, self._library, self.mode)
         parts: list[w.Widget] = [self._header(), self._progress(result)]
         state = self._state(result)
         if state is not None:  # an exam shows no state that moves with the quality of the choices
@@ -317,7 +339,7 @@ class CasePlayer:
             debrief.add_class("sagssim-debrief")
             parts.append(debrief)
         else:
-            step = next(s for s in self.case.steps if s.id == result.current)
+            step = next(s for s in self._case.steps if s.id == result.current)
             parts.append(self._documents(result))
             if isinstance(step, LetterStep):
                 parts += self._letter_step(letter_view(step, result.flags, result.state))
@@ -328,22 +350,22 @@ class CasePlayer:
         self._body.children = tuple(parts)
 
     def _header(self) -> w.Widget:
-        c = self.case.citizen
+        c = self._case.citizen
         # Most summaries open with name and age already; say them only once.
         who = "" if c.summary.startswith(f"{c.name} er {c.age} år") else f"{escape(c.name)}, {c.age} år. "
-        html = (f"<h2>{escape(self.case.title)}</h2>"
+        html = (f"<h2>{escape(self._case.title)}</h2>"
                 f"<p><strong>Borgeren:</strong> {who}{escape(c.summary)}</p>"
                 f'<p class="sagssim-muted"><small>{escape(pres.MODE_LABELS.get(self.mode, self.mode))}</small></p>')
         return w.HTML(html)
 
     def _progress(self, result: Result) -> w.Widget:
-        done, total = pres.progress(self.case, result)
+        done, total = pres.progress(self._case, result)
         progress = w.HTML(progress_html(min(done, total), total, pres.progress_text(done, total, result.finished)))
         progress.add_class("sagssim-progress")
         return progress
 
     def _state(self, result: Result) -> w.Widget | None:
-        lines = pres.state_lines(self.case, result.state, self.mode)
+        lines = pres.state_lines(self._case, result.state, self.mode)
         if not lines:
             return None
         state = w.HTML("<h3>Sådan har borgeren det nu</h3>" + "".join(state_line_html(line) for line in lines))
@@ -369,7 +391,8 @@ class CasePlayer:
             html += box("", "Bygger på", bullet_list(review.sources))
         parts: list[w.Widget] = [w.HTML(html)]
         if review.alternatives:
-            alt = "".join(f"<p><strong>{escape(label)}</strong><br>{escape(fb)}</p>" for label, fb in review.alternatives)
+            alt = "".join(f"<p><strong>{escape(label)}</strong><br>{escape(fb)}</p>"
+                          for label, fb in review.alternatives)
             parts.append(w.Accordion(children=[w.HTML(alt)], titles=("De andre svarmuligheder ved dette trin",),
                                      selected_index=None))
         panel = w.VBox(parts)
@@ -377,10 +400,10 @@ class CasePlayer:
         return panel
 
     def _documents(self, result: Result) -> w.Widget:
-        docs = pres.visible_documents(self.case, result)
+        docs = pres.visible_documents(self._case, result)
         if not docs:
             return w.HTML("<p class='sagssim-muted'>Du har ikke modtaget nogen sagsakter endnu.</p>")
-        new = pres.new_document_ids(self.case, result)
+        new = pres.new_document_ids(self._case, result)
         children = [w.HTML(f"<p class='sagssim-muted'>{escape(d.kind)}</p>{text_html(d.text)}") for d in docs]
         titles = tuple(f"{d.title} (ny)" if d.id in new else d.title for d in docs)
         acc = w.Accordion(children=children, titles=titles, selected_index=None)
@@ -421,10 +444,10 @@ class CasePlayer:
         parts: list[w.Widget] = [w.HTML(html)]
         parts[0].add_class("sagssim-step")  # the new step's heading gets the focus after a choice
         if pres.shows_feedback(self.mode) and step.legal:
-            provisions = [self.library.provisions[p] for p in step.legal if p in self.library.provisions]
+            provisions = [self._library.provisions[p] for p in step.legal if p in self._library.provisions]
             parts.append(w.Accordion(children=[w.HTML("".join(provision_html(p) for p in provisions))],
                                      titles=("Regler, der kan være relevante",), selected_index=None))
-        draft = self.session.load_draft(step.id)
+        draft = self._session.load_draft(step.id)
         area = w.Textarea(value=draft, placeholder="Skriv afgørelsesbrevet til borgeren her.",
                           layout=w.Layout(width="100%", height="420px"), continuous_update=True)
         area.add_class("sagssim-letter")
@@ -461,9 +484,9 @@ class CasePlayer:
         return parts
 
     def _update_live_help(self, text: str) -> None:
-        if self._live_help is None or self._result is None:
+        if self._live_help is None or self._live_step is None or self._result is None:
             return
-        report = assess(text, self._live_step, self.case, self.library, self._result.flags, self._result.state)
+        report = assess(text, self._live_step, self._case, self._library, self._result.flags, self._result.state)
         self._live_help.value = pres.live_help_html(report)
 
     def _update_letter_stats(self, text: str) -> None:
@@ -489,7 +512,7 @@ class CasePlayer:
                 "<p><strong>Kontakt din underviser.</strong> Slet eller ret ikke selv i filen; "
                 "underviseren kan se, hvad der er sket.</p>"
                 f"<p>Det fandt vi i loggen:</p>{bullet_list(problems)}"
-                f"<p class='sagssim-muted'><small>Fil: {escape(str(self.session.log.path))}</small></p>")
+                f"<p class='sagssim-muted'><small>Fil: {escape(str(self._session.log.path))}</small></p>")
         return w.HTML(box("error", "Beslutningsloggen kan ikke bruges", body))
 
     # ------------------------------------------------------------ the end of the case
@@ -498,7 +521,7 @@ class CasePlayer:
         if not pres.shows_feedback(self.mode):
             # The ending's story tells how it went: an exam candidate sees only that the case is over.
             return [w.HTML(box("outcome", "", step_heading(pres.END_TITLE) + f"<p>{escape(pres.EXAM_END_TEXT)}</p>"))]
-        ending = pres.ending_of(self.case, result)
+        ending = pres.ending_of(self._case, result)
         ending_html = (f"<h4>{escape(ending.title)}</h4>{text_html(ending.text)}" if ending else "")
         parts: list[w.Widget] = [w.HTML(box("outcome", "", step_heading(pres.END_TITLE) + ending_html))]
         rows = pres.criterion_rows(result)
@@ -523,14 +546,15 @@ class CasePlayer:
             return "<h3>Kritiske fejl</h3><p>Du har ingen kritiske fejl i denne sag.</p>"
         items = []
         for e in result.critical_errors:
-            laws = [pres.provision_title(self.library.provisions[p]) for p in e.legal if p in self.library.provisions]
+            laws = [pres.provision_title(self._library.provisions[p]) for p in e.legal
+                    if p in self._library.provisions]
             items.append(e.text + (f" (Retsgrundlag: {', '.join(laws)}.)" if laws else ""))
         return ("<h3>Kritiske fejl</h3><p>En kritisk fejl betyder, at borgerens retssikkerhed er sat over styr. "
                 "Ved certificering må ingen kritisk fejl stå.</p>" + box("critical", "", bullet_list(items)))
 
     def _path_html(self, result: Result) -> str:
-        rows = pres.path_comparison(self.case, result)
-        if not self.case.model_path:
+        rows = pres.path_comparison(self._case, result)
+        if not self._case.model_path:
             return ""
         verdict = {True: "Samme valg", False: "Andet valg", None: "–"}
         table = table_html(["Trin", "Dit valg", "Modelvalget", "Sammenligning"],
@@ -539,8 +563,8 @@ class CasePlayer:
 
     def _letter_reports(self, result: Result) -> list[w.Widget]:
         parts: list[w.Widget] = []
-        for step_id, report in assess_result(self.case, self.library, self.session.read().events).items():
-            step = pres.letter_steps(self.case)[step_id]
+        for step_id, report in assess_result(self._case, self._library, self._session.read().events).items():
+            step = pres.letter_steps(self._case)[step_id]
             parts.append(w.HTML(pres.letter_report_html(step.title, report)))
             if report.model_letter:
                 parts.append(w.Accordion(children=[w.HTML(text_html(report.model_letter))],
@@ -550,6 +574,12 @@ class CasePlayer:
                 parts.append(w.HTML(box("warning", "Der er ikke et godt brev at vise på din vej",
                                         text_html(report.model_note))))
         return parts
+
+
+def _opened(value: T | None) -> T:
+    if value is None:
+        raise RuntimeError("the case is not open")
+    return value
 
 
 # ---------------------------------------------------------------- text of a widget tree
