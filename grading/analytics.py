@@ -102,7 +102,7 @@ def reliability(cells: pd.DataFrame) -> pd.DataFrame:
     for crit in [*CRITERIA, None]:
         m = cell_matrix(cells, crit)
         complete = m.dropna()
-        rows.append({"criterion": crit or "samlet", "label": CRITERION_LABELS.get(crit, "Alle kriterier"),
+        rows.append({"criterion": crit or "samlet", "label": CRITERION_LABELS[crit] if crit else "Alle kriterier",
                      "items": m.shape[1], "students": len(complete), "alpha": cronbach_alpha(m),
                      "note": SMALL_COHORT_NOTE if len(complete) < MIN_COHORT else ""})
     return pd.DataFrame(rows)
@@ -138,7 +138,8 @@ def summary_markdown(tables: dict[str, pd.DataFrame], warnings: list[str], n: in
         lines += ["## Advarsel", ""] + [f"- {w}" for w in warnings] + [""]
     rel = tables.get("reliabilitet")
     if rel is not None and not rel.empty:
-        lines += ["## Reliabilitet (Cronbach's α)", "", "| Kriterium | Kandidater | α | Bemærkning |", "|---|---|---|---|"]
+        lines += ["## Reliabilitet (Cronbach's α)", "",
+                  "| Kriterium | Kandidater | α | Bemærkning |", "|---|---|---|---|"]
         lines += [f"| {r.label} | {r.students} | {'–' if pd.isna(r.alpha) else f'{r.alpha:.2f}'.replace('.', ',')} "
                   f"| {r.note} |" for r in rel.itertuples()]
         lines.append("")
@@ -227,7 +228,8 @@ def position_analysis(dps: pd.DataFrame) -> pd.DataFrame:
         expected = float((1.0 / d.loc[d["offered"] >= pos, "offered"]).sum())
         rows.append({"position": pos, "chosen": len(at), "expected": round(expected, 2),
                      "ratio": round(len(at) / expected, 3) if expected else np.nan,
-                     "mean_credit": float(credit.loc[list(zip(at["student"], at["case"], at["step"]))].mean())
+                     "mean_credit": float(credit.loc[list(zip(at["student"], at["case"], at["step"],
+                                                              strict=True))].mean())
                      if len(at) else np.nan})
     return pd.DataFrame(rows)
 
@@ -345,7 +347,7 @@ def plot_distributions(table: pd.DataFrame, cuts: dict[str, float]):
     """One histogram per criterion with the cut as a line."""
     fig = _figure(9, 5.5)
     axes = fig.subplots(2, 2, sharex=True)
-    for ax, crit in zip(axes.flat, CRITERIA):
+    for ax, crit in zip(axes.flat, CRITERIA, strict=True):  # a 2 × 2 grid, one per criterion
         s = table[crit].dropna() if crit in table else pd.Series(dtype=float)
         ax.hist(s, bins=np.linspace(0, 1, 11), color="#3465a4", edgecolor="white")
         ax.axvline(cuts.get(crit, np.nan), color="#cc0000", linestyle="--", label="grænse")
@@ -386,7 +388,7 @@ def plot_options(options: pd.DataFrame, case: str, step: str):
     fig = _figure(7, 0.8 + 0.45 * max(len(d), 1))
     ax = fig.add_subplot()
     ax.barh(range(len(d)), d["share"], color=["#4e9a06" if c >= 1 else "#c17d11" for c in d["credit"]])
-    ax.set_yticks(range(len(d)), [f"{o} (point {c:.2f})" for o, c in zip(d["option"], d["credit"])])
+    ax.set_yticks(range(len(d)), [f"{o} (point {c:.2f})" for o, c in zip(d["option"], d["credit"], strict=True)])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("andel af dem, der nåede trinnet")

@@ -20,13 +20,14 @@ import csv
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from simulator.casefile import CASES_DIR, case_files, load_case, load_library
 from simulator.errors import SagssimError
-from simulator.model import CRITERIA, CRITERION_LABELS, ChoiceStep
+from simulator.model import CRITERIA, CRITERION_LABELS, ChoiceStep, Criterion
 
 from .autograde import letter_criteria
 from .certify import RULES_FILE, PassRules, StandardSetting, load_rules, write_rules
@@ -73,7 +74,7 @@ def write_worksheet(out: Path, case_ids: list[str] | None = None, panelists: str
 def read_worksheet(path: Path) -> pd.DataFrame:
     """Read a filled worksheet; every rating must be a number in 0–1 (a decimal comma is fine)."""
     with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+        rows: list[dict[str, Any]] = list(csv.DictReader(fh))  # ratings and weights become floats
     if not rows or not set(WORKSHEET_COLUMNS) - {"label"} <= set(rows[0]):
         raise WorksheetError(f"{path}: the header must name the columns {', '.join(WORKSHEET_COLUMNS)}")
     problems = []
@@ -100,12 +101,12 @@ class AngoffResult:
     discuss: pd.DataFrame  # items the panel disagrees on
 
     @property
-    def cuts(self) -> dict[str, float]:
-        return dict(zip(self.summary["criterion"], self.summary["cut"]))
+    def cuts(self) -> dict[Criterion, float]:  # `compute` keeps CRITERIA's columns only
+        return dict(zip(self.summary["criterion"], self.summary["cut"], strict=True))
 
     @property
-    def standard_errors(self) -> dict[str, float]:
-        return dict(zip(self.summary["criterion"], self.summary["se"]))
+    def standard_errors(self) -> dict[Criterion, float]:
+        return dict(zip(self.summary["criterion"], self.summary["se"], strict=True))
 
 
 def compute(ws: pd.DataFrame) -> AngoffResult:

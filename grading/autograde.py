@@ -18,12 +18,16 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from simulator.casefile import library_dir_for, load_case, load_library
+from simulator.casefile import Library, library_dir_for, load_case, load_library
 from simulator.decision_log import LOG_SUFFIX, read_log
 from simulator.engine import Result, replay
 from simulator.keys import case_version
-from simulator.model import CRITERION_LABELS, Case, LetterStep
+from simulator.model import CRITERION_LABELS, Case, Criterion, LetterStep, as_criterion
+
+if TYPE_CHECKING:  # the letter check itself is imported only where a letter is checked
+    from simulator.letter_check import LetterReport
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,16 @@ class Graded:
     def trusted(self) -> bool:
         return self.result is not None and not self.problems
 
+    @property
+    def replayed(self) -> Result:
+        """The replay, for code that has checked `trusted` (or stands behind code that has)."""
+        if self.result is None:
+            raise ValueError(f"no replay of the {self.case.id} log: {'; '.join(self.problems)}")
+        return self.result
+
 
 @lru_cache(maxsize=32)
-def load_key(key_path: str) -> tuple[Case, object]:
+def load_key(key_path: str) -> tuple[Case, Library]:
     path = Path(key_path)
     lib = load_library(library_dir_for(path))
     return load_case(path, lib), lib
@@ -73,18 +84,18 @@ def points_for(graded: Graded, criterion: str, points: float) -> float:
     A criterion the path never tested earns nothing: it was not shown."""
     if not graded.trusted:
         return 0.0
-    score = graded.result.scores[criterion].score or 0.0
+    score = graded.replayed.scores[as_criterion(criterion)].score or 0.0
     return round(max(0.0, min(points, score * points)), 2)
 
 
 def explain(graded: Graded, criterion: str, points: float) -> str:
-    label = CRITERION_LABELS[criterion]
+    label = CRITERION_LABELS[as_criterion(criterion)]
     if not graded.trusted:
         reasons = "; ".join(graded.problems)
         return (f"{label}: 0 point. Dine valg kunne ikke bedømmes automatisk ({reasons}). "
                 "Afleveringen er sendt til manuel bedømmelse.")
     got = points_for(graded, criterion, points)
-    status = "" if graded.result.finished else " Sagen blev ikke gjort færdig."
+    status = "" if graded.replayed.finished else " Sagen blev ikke gjort færdig."
     return f"{label}: {got:g} af {points:g} point ud fra dine gemte valg.{status}"
 
 
@@ -122,7 +133,7 @@ def letter_steps(case: Case) -> list[LetterStep]:
     return [s for s in case.steps if isinstance(s, LetterStep)]
 
 
-def letter_criteria(case: Case, lib) -> list[str]:
+def letter_criteria(case: Case, lib) -> list[Criterion]:
     """Criteria any of the case's letters is assessed on (a `brev-<criterion>` cell each), in the
     standard order: those the letter check scores on an empty letter at each letter step."""
     from simulator.model import CRITERIA
@@ -139,7 +150,7 @@ def letter_criteria(case: Case, lib) -> list[str]:
 # `path_letters`, and `check_letter_text` is the one call of the letter check in grading/.
 
 
-def check_letter_text(text: str | None, step: LetterStep, case: Case, lib, flags=(), state=None):
+def check_letter_text(text: str | None, step: LetterStep, case: Case, lib, flags=(), state=None) -> LetterReport:
     """The automatic pre-check of a letter at a letter step: the ONE call of the letter check in
     grading/. Its report has `items` (criterion, severity, label, passed, points, earned, reason,
     evidence) and `scores` per criterion (None for a criterion the letter is not assessed on).
@@ -163,13 +174,13 @@ class PathLetter:
 
     step: LetterStep
     text: str | None  # None: the candidate reached the step but never sent the letter
-    report: object  # the letter check's report (items, scores, words, lix, ...)
+    report: LetterReport  # the letter check's report (items, scores, words, lix, ...)
 
     @property
     def sent(self) -> bool:
         return self.text is not None
 
-    def covers(self, criterion: str) -> bool:
+    def covers(self, criterion: Criterion) -> bool:
         return self.report.scores.get(criterion) is not None
 
 
@@ -179,9 +190,9 @@ def path_letter_steps(graded: Graded) -> list[LetterStep]:
     if not graded.trusted:
         return []
     steps = {s.id: s for s in letter_steps(graded.case)}
-    ids = [v.step for v in graded.result.path if v.step in steps]
-    if graded.result.current in steps and graded.result.current not in ids:
-        ids.append(graded.result.current)
+    ids = [v.step for v in graded.replayed.path if v.step in steps]
+    if graded.replayed.current in steps and graded.replayed.current not in ids:
+        ids.append(graded.replayed.current)
     return [steps[i] for i in dict.fromkeys(ids)]
 
 
@@ -193,7 +204,7 @@ def _path_before(graded: Graded, step_id: str) -> tuple[list[str], dict]:
         if ev.get("type") == "letter" and ev.get("step") == step_id:
             before = replay(graded.case, events[:n])
             return list(before.flags), dict(before.state)
-    return list(graded.result.flags), dict(graded.result.state)
+    return list(graded.replayed.flags), dict(graded.replayed.state)
 
 
 def path_letters(graded: Graded, lib) -> list[PathLetter]:
@@ -202,9 +213,9 @@ def path_letters(graded: Graded, lib) -> list[PathLetter]:
     cached = graded.__dict__.get("_path_letters")
     if cached is not None and cached[0] is lib:
         return cached[1]
-    out = []
+    out: list[PathLetter] = []
     for step in path_letter_steps(graded):
-        text = graded.result.letters.get(step.id)
+        text = graded.replayed.letters.get(step.id)
         flags, state = _path_before(graded, step.id)
         out.append(PathLetter(step, text, check_letter_text(text, step, graded.case, lib, flags, state)))
     object.__setattr__(graded, "_path_letters", (lib, out))  # a cache on a frozen record, not state
@@ -221,10 +232,10 @@ def letter_assessed(graded: Graded, lib, criterion: str) -> bool:
     return covered is None or criterion in covered
 
 
-def assessed_letter_criteria(graded: Graded, lib) -> set[str] | None:
+def assessed_letter_criteria(graded: Graded, lib) -> set[Criterion] | None:
     """The criteria the letter(s) on the path are assessed on; None: every criterion (an
     untrusted log or an unfinished case, which score 0)."""
-    if not graded.trusted or not graded.result.finished:
+    if not graded.trusted or not graded.replayed.finished:
         return None
     return {c for pl in path_letters(graded, lib) for c, v in pl.report.scores.items() if v is not None}
 
@@ -236,10 +247,11 @@ def letter_provisional(graded: Graded, lib, criterion: str, points: float) -> tu
     A criterion that is not assessed (see `letter_assessed`) gets 0 and says why."""
     if not graded.trusted:
         return 0.0, "Ingen pålidelig log, så intet brev at vurdere: " + "; ".join(graded.problems)
-    label = CRITERION_LABELS[criterion].lower()
-    letters = [pl for pl in path_letters(graded, lib) if pl.covers(criterion)]
+    crit = as_criterion(criterion)
+    label = CRITERION_LABELS[crit].lower()
+    letters = [pl for pl in path_letters(graded, lib) if pl.covers(crit)]
     if not letters:
-        if not graded.result.finished:
+        if not graded.replayed.finished:
             return 0.0, "Sagen blev ikke gjort færdig, så der er intet brev at vurdere."
         if path_letter_steps(graded):
             return 0.0, (f"Ikke vurderet: brevet på kandidatens vej bedømmes ikke på {label}. "
@@ -254,8 +266,8 @@ def letter_provisional(graded: Graded, lib, criterion: str, points: float) -> tu
             lines.append("Brevet blev ikke afleveret.")
             shares.append(0.0)
             continue
-        shares.append(pl.report.scores.get(criterion) or 0.0)
+        shares.append(pl.report.scores.get(crit) or 0.0)
         lines += [f"[{'OK' if i.passed else 'MANGLER'}] ({i.severity}) {i.label} {i.reason}"
-                  for i in pl.report.items if i.criterion == criterion]
+                  for i in pl.report.items if i.criterion == crit]
     share = sum(shares) / len(shares)
     return round(max(0.0, min(points, share * points)), 2), "\n".join(lines)

@@ -159,12 +159,12 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
 
     asides = {(a["student"], a["case"], a["ref"]): a for a in set_asides(root)}
     crit_rows, letter_rows = [], []
-    for student, case_id in sorted(set(zip(cells["student"], cells["case"]))):
+    for student, case_id in sorted(set(zip(cells["student"], cells["case"], strict=True))):
         graded = graded_submission(root, case_id, student)
         if graded is None or not graded.trusted:
             continue
         _, lib = load_key(str(root / "keys" / f"{case_id}.yaml"))
-        for e in graded.result.critical_errors:
+        for e in graded.replayed.critical_errors:
             a = asides.get((student, case_id, e.ref))
             crit_rows.append({"student": student, "case": case_id, "ref": e.ref, "text": e.text,
                               "legal": tuple(e.legal), "set_aside": a is not None,
@@ -185,7 +185,7 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
 
 @dataclass(frozen=True)
 class CriterionResult:
-    criterion: str
+    criterion: Criterion
     label: str
     score: float | None  # pooled proportion; None if no grade cell assessed it
     earned: float
@@ -199,7 +199,7 @@ class CriterionResult:
 class Decision:
     student: str
     outcome: str  # PASSED, FAILED or PENDING
-    criteria: dict[str, CriterionResult]
+    criteria: dict[Criterion, CriterionResult]
     cases: tuple[str, ...]
     critical_standing: int
     reasons: tuple[str, ...]  # why not passed (Danish, one per failed condition)

@@ -40,7 +40,7 @@ from simulator.casefile import (
 )
 from simulator.errors import SagssimError
 from simulator.keys import strip_keys
-from simulator.model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep
+from simulator.model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, Criterion, as_criterion
 
 from .autograde import check_letter_text, letter_criteria, letter_steps
 from .nbgrader_plugins import LETTER_VIEW_ID
@@ -114,7 +114,7 @@ def _hidden_input(cell):
     return cell
 
 
-def choice_criteria(case: Case) -> list[str]:
+def choice_criteria(case: Case) -> list[Criterion]:
     tested = {c for s in case.steps if isinstance(s, ChoiceStep) for o in s.options for c in (o.credit or {})}
     return [c for c in CRITERIA if c in tested]
 
@@ -137,7 +137,8 @@ def assignment_notebook(case: Case, lib) -> nbformat.NotebookNode:
     player.metadata.update(_meta("spiller"))
     cells.append(_hidden_input(player))
 
-    heading = new_markdown_cell("## Bedømmelse\n\nCellerne herunder bruges af eksaminator. Du skal ikke gøre noget ved dem.")
+    heading = new_markdown_cell("## Bedømmelse\n\n"
+                                "Cellerne herunder bruges af eksaminator. Du skal ikke gøre noget ved dem.")
     heading.metadata.update(_meta("bedoemmelse"))
     cells.append(heading)
 
@@ -177,7 +178,7 @@ def letter_task_source(criterion: str, checks: list, *, on_path: bool) -> str:
     says that only the letter on the candidate's path counts. After autograde, SagssimReview
     rewrites the cell with only the letter(s) on that candidate's path, checked as written
     (`on_path=True`)."""
-    label = CRITERION_LABELS[criterion]
+    label = CRITERION_LABELS[as_criterion(criterion)]
     covering = [(step, [i for i in report.items if i.criterion == criterion]) for step, report in checks]
     covering = [(step, items) for step, items in covering if items]
     parts = [f"### Brevet: {label}\n\nEksaminator vurderer brevet på dette kriterium.\n\n",
@@ -329,5 +330,6 @@ def add_students(root: Path, students_csv: Path, course_id: str = DEFAULT_COURSE
         for row in rows:
             sid = (row.pop("id") or "").strip()
             if sid:
-                gb.update_or_create_student(sid, **{k: v for k, v in row.items() if k in ("first_name", "last_name", "email") and v})
+                gb.update_or_create_student(sid, **{k: v for k, v in row.items()
+                                                    if k in ("first_name", "last_name", "email") and v})
     return len(rows)

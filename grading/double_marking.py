@@ -22,8 +22,9 @@ from __future__ import annotations
 import csv
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ class MarkError(SagssimError, ValueError):
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def connect(root: Path) -> sqlite3.Connection:
@@ -84,7 +85,8 @@ def _find_grade(gb, case: str, grade_id: str, student: str):
     try:
         return gb.find_grade(grade_id, case, case, student)
     except MissingEntry:
-        raise MarkError(f"no grade cell {grade_id!r} for student {student!r} in case {case!r} in the gradebook") from None
+        raise MarkError(f"no grade cell {grade_id!r} for student {student!r} in case {case!r} "
+                        "in the gradebook") from None
 
 
 # ---------------------------------------------------------------- recording
@@ -239,14 +241,14 @@ def cohen_kappa(a, b, categories=None, weights: str | None = None) -> float:
         return float("nan")
     index = {c: i for i, c in enumerate(cats)}
     table = np.zeros((len(cats), len(cats)))
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):  # one pair of marks per cell
         table[index[x], index[y]] += 1
     if weights is None:
         return float(sm_kappa(table).kappa)
     return float(sm_kappa(table, wt=weights).kappa)
 
 
-def krippendorff_alpha(a, b, level: str = "interval") -> float:
+def krippendorff_alpha(a, b, level: Literal["nominal", "ordinal", "interval", "ratio"] = "interval") -> float:
     import krippendorff
 
     data = np.vstack([np.asarray(a, dtype=float), np.asarray(b, dtype=float)])
@@ -310,8 +312,8 @@ def disagreements(p: pd.DataFrame, tolerance: float = 1.0, cuts: dict[str, float
     d["across_cut"] = split & cut.notna()
     d = d[(d["diff"].abs() > tolerance) | d["across_cut"]]
     if settled is not None and not settled.empty:
-        done = set(zip(settled["student"], settled["assignment"], settled["grade_id"]))
-        d = d[[k not in done for k in zip(d["student"], d["case"], d["grade_id"])]]
+        done = set(zip(settled["student"], settled["assignment"], settled["grade_id"], strict=True))
+        d = d[[k not in done for k in zip(d["student"], d["case"], d["grade_id"], strict=True)]]
     return d.sort_values(["case", "criterion", "student"]).reset_index(drop=True)
 
 
@@ -351,7 +353,7 @@ def settle_agreed(root: Path, examiner: str, tolerance: float = 1.0, cuts: dict[
     p = pairs(root, course_id)
     open_ = disagreements(p, tolerance, cuts)
     todo = p[(p["rubric_item"] == "")].dropna(subset=["first", "second"])
-    bad = set(zip(open_["student"], open_["case"], open_["grade_id"]))
+    bad = set(zip(open_["student"], open_["case"], open_["grade_id"], strict=True))
     n = 0
     for r in todo.itertuples():
         if (r.student, r.case, r.grade_id) in bad:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from simulator.model import Criterion
+
 from .autograde import Graded, assessed_letter_criteria, graded_submission, load_key
 from .course import gradebook_url
 
@@ -77,7 +79,7 @@ def rows(root: Path, course_id: str = "sagssim") -> list[Row]:
     return out
 
 
-def _assessed(root: Path, graded: Graded | None) -> set[str] | None:
+def _assessed(root: Path, graded: Graded | None) -> set[Criterion] | None:
     """Letter criteria assessed on the candidate's path; None: all of them."""
     if graded is None:
         return None
@@ -88,14 +90,14 @@ def _assessed(root: Path, graded: Graded | None) -> set[str] | None:
 def decision_point_rows(graded: Graded | None, case_id: str, student: str, flagged: bool) -> list[Row]:
     if graded is None or not graded.trusted:
         return []
-    visits = {v.step: v for v in graded.result.path}
+    visits = {v.step: v for v in graded.replayed.path}
     out = []
-    for crit, score in graded.result.scores.items():
+    for crit, score in graded.replayed.scores.items():
         for item in score.items:
             if item.source == "choice":
                 visit = visits.get(item.ref)
                 option = visit.option if visit and visit.option else ""
-                shown = visit.shown if visit and graded.result.seed is not None else ()
+                shown = visit.shown if visit and graded.replayed.seed is not None else ()
                 out.append(Row(student, case_id, "decision_point", crit, item.ref, option, item.earned, item.possible,
                                False, flagged, shown.index(option) + 1 if option in shown else None,
                                len(shown) or None))

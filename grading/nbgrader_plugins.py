@@ -29,6 +29,7 @@ import io
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from nbformat.v4 import new_output
 from nbconvert.exporters import HTMLExporter
@@ -146,7 +147,7 @@ class SagssimReview(NbGraderPreprocessor):
             return [new_output("display_data", data={"text/plain": text})]
         outputs = []
         for pl in letters:
-            shown = pl.text if pl.sent else "(Brevet blev ikke afleveret.)"
+            shown = pl.text if pl.text is not None else "(Brevet blev ikke afleveret.)"  # not sent
             body = f"<h3>{html.escape(pl.step.title)}</h3><pre style='white-space:pre-wrap'>{html.escape(shown)}</pre>"
             outputs.append(new_output("display_data", data={"text/html": body, "text/plain": shown}))
             if pl.sent:
@@ -219,7 +220,7 @@ class FeedbackSummary(NbGraderPreprocessor):
             total = (sub.score, sub.max_score)
         criteria = []
         for crit in CRITERIA:
-            entry = {"label": CRITERION_LABELS[crit], "choices": None, "letter": None}
+            entry: dict[str, Any] = {"label": CRITERION_LABELS[crit], "choices": None, "letter": None}
             if f"valg-{crit}" in grades:
                 score, max_score, _ = grades[f"valg-{crit}"]
                 entry["choices"] = {"points": _points(score), "max": _points(max_score),
@@ -237,16 +238,17 @@ class FeedbackSummary(NbGraderPreprocessor):
                     "items": self._letter_items(graded, lib, crit) if assessed and self.detail else [],
                 }
             criteria.append(entry)
-        trusted = graded is not None and graded.trusted
+        trusted_graded = graded if graded is not None and graded.trusted else None
+        trusted = trusted_graded is not None
         letters = [{"title": pl.step.title, "text": pl.text if pl.sent else "(Brevet blev ikke afleveret.)"}
-                   for pl in (path_letters(graded, lib) if trusted else [])]
+                   for pl in (path_letters(trusted_graded, lib) if trusted_graded is not None else [])]
         resources[FEEDBACK] = {
             "student": name,
             "case": graded.case.title if graded else assignment_id,
             "total": {"points": _points(total[0]), "max": _points(total[1])},
             "flagged": flagged or not trusted,
             "problems": list(graded.problems) if graded else [],
-            "finished": bool(trusted and graded.result.finished),
+            "finished": trusted_graded is not None and trusted_graded.replayed.finished,
             "criteria": criteria,
             "letters": letters,
             "detail": self.detail,
@@ -310,7 +312,10 @@ def run_cell(source: str, folder: str) -> list:
     """Execute trusted grading code like a kernel would: stdout as a stream, the value of
     the last expression as an execute_result, an exception as an error output."""
     tree = ast.parse(source)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    tail = tree.body[-1] if tree.body else None
+    last = tail if isinstance(tail, ast.Expr) else None
+    if last is not None:
+        tree.body.pop()
     namespace: dict = {"__name__": "__main__"}
     buf = io.StringIO()
     outputs = []
