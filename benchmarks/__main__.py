@@ -5,7 +5,8 @@
 
 Sections: engine time per choice; naive answering strategies vs random and the form of the key;
 how well the letter check judges the labelled letter corpus, and its reading time;
-notebook execution time per case; widget update time per click (measured by the browser test, read from its artefact); cohort grading,
+notebook execution time per case; widget update time per click (measured by the browser test,
+read from its artefact); cohort grading,
 stock sequential `nbgrader autograde` against Sagssim's in-process grader on the same
 submissions, with the gradebooks compared; fresh-install time. Figures are wall-clock
 seconds on the machine named in the output.
@@ -33,7 +34,8 @@ def machine() -> str:
     if Path("/proc/meminfo").exists():
         kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
         mem = f", {kb / 2**20:.0f} GiB"
-    return f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return (f"{os.cpu_count()} cores ({cpu}){mem}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine(), "cases": cases, "trainees": args.trainees,
-                               "figures": [f.__dict__ for f in figures], "failed": failed}, ensure_ascii=False, indent=2),
+                               "figures": [f.__dict__ for f in figures], "failed": failed},
+                              ensure_ascii=False, indent=2),
                    encoding="utf-8")
     print(f"written to {out}")
     return 1 if failed else 0

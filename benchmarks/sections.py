@@ -10,9 +10,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -114,7 +114,8 @@ def cohort(cases: list[str], trainees: int, **_) -> list[Figure]:
         submit_cohort(stock, cases, people)
         fast = Path(tmp) / "fast"
         shutil.copytree(stock, fast)
-        (fast / "nbgrader_config.py").write_text((stock / "nbgrader_config.py").read_text().replace(str(stock), str(fast)))
+        config = (stock / "nbgrader_config.py").read_text()
+        (fast / "nbgrader_config.py").write_text(config.replace(str(stock), str(fast)))
         n = trainees * len(cases)
         t_stock = sum(_run(str(BIN / "nbgrader"), "autograde", cid, "--force", cwd=stock) for cid in cases)
         t_fast = _run(str(BIN / "sagssim"), "grade", str(fast), "--quiet")

@@ -147,7 +147,7 @@ class PostgresServer:
     def _run(self, tool: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         return as_user(self.user, [str(PG_BIN / tool), *args], cwd=self.dir, timeout=timeout)
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8")
         opts = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} " \

@@ -3,8 +3,8 @@
 `build_cohort_course(root)` does what an examiner does with the stock tools: `sagssim
 build-course`, `nbgrader generate_assignment` for every case, one submission per synthetic
 trainee and case (written through the exam player's Session API), one tampered log, one
-missing log and one notebook with planted grading code, then autograde: stock `nbgrader autograde` (a kernel per notebook) or Sagssim's
-in-process grader, which writes the same scores (the end-to-end test checks that).
+missing log and one notebook with planted grading code, then autograde: stock `nbgrader autograde`
+(a kernel per notebook) or Sagssim's in-process grader, which writes the same scores (the end-to-end test checks that).
 
 Use it from a test module:
 
@@ -84,7 +84,9 @@ def build_cohort_course(root: Path, n: int = N_TRAINEES, cases: list[str] | None
         if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("valg-"):
             cell.source = "10.0"
     nb.cells.insert(1, nbformat.v4.new_code_cell(
-        "import grading.autograde as g\ng.criterion_points = lambda *a, **k: 10.0\ng.points_for = lambda *a, **k: 10.0"))
+        "import grading.autograde as g\n"
+        "g.criterion_points = lambda *a, **k: 10.0\n"
+        "g.points_for = lambda *a, **k: 10.0"))
     nbformat.write(nb, nb_path)
 
     if autograde == "stock":
@@ -125,8 +127,8 @@ def key_strings(case) -> set[str]:
     return {k.strip()[:120] for k in keys if len(k.strip()) > 25 and k.strip()[:120] not in public}
 
 
-GENERIC_KEY_MARKERS = ("BEGIN HIDDEN TESTS", "MARK SCHEME", "criterion_points", '"credit"', "credit:", "kun til eksaminator",
-                       "Foreløbige point fra den automatiske kontrol", "/keys/")
+GENERIC_KEY_MARKERS = ("BEGIN HIDDEN TESTS", "MARK SCHEME", "criterion_points", '"credit"', "credit:",
+                       "kun til eksaminator", "Foreløbige point fra den automatiske kontrol", "/keys/")
 
 
 def scan(files: list[Path], needles: set[str]) -> list[str]:

@@ -11,7 +11,7 @@ comparing against nothing.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -46,7 +46,7 @@ def ngrams(words: list[str], n: int = NGRAM) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _seed_ngrams(files: tuple[Path, ...]) -> frozenset:
     grams: set = set()
     for path in files:

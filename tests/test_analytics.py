@@ -210,7 +210,8 @@ def test_analyse_command_warns_on_stderr_and_in_the_report(tmp_path, capsys):
 
     n = demo["student"].nunique()
     assert n >= an.MIN_COHORT
-    assert main(["analyse", "--csv", str(ROOT / "course" / "data" / "demo-kohorte.csv"), "--out", str(tmp_path / "all")]) == 0
+    demo_csv = ROOT / "course" / "data" / "demo-kohorte.csv"
+    assert main(["analyse", "--csv", str(demo_csv), "--out", str(tmp_path / "all")]) == 0
     assert "ADVARSEL" not in capsys.readouterr().err
     assert "## Advarsel" not in (tmp_path / "all" / "rapport.md").read_text(encoding="utf-8")
 

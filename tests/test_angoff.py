@@ -1,4 +1,5 @@
-"""Modified Angoff: known panel ratings give the cut and standard error by hand; the result is a valid pass-rule file."""
+"""Modified Angoff: known panel ratings give the cut and standard error by hand; the result is a valid
+pass-rule file."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ import re
 import shutil
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -447,7 +447,7 @@ def _write_timings(timings: dict, browser_version: str) -> None:
         "chromium": browser_version, "jupyterlab": jupyterlab.__version__, "python": platform.python_version(),
         "cpus": os.cpu_count(), "machine": platform.machine(),
     }
-    timings["recorded_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    timings["recorded_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "browser-timings.json").write_text(json.dumps(timings, indent=2, ensure_ascii=False) + "\n",
                                                      encoding="utf-8")

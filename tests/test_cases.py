@@ -128,7 +128,8 @@ def test_cited_report_lines_exist(case):
     lib = load_library()
     reports(SEEDS, required=[r.file for r in lib.registry.reports])  # skips on a clone without the reports
     lengths = {
-        r.id: len((SEEDS / r.file).read_text(encoding="utf-8", errors="replace").splitlines()) for r in lib.registry.reports
+        r.id: len((SEEDS / r.file).read_text(encoding="utf-8", errors="replace").splitlines())
+        for r in lib.registry.reports
     }
     refs = list(case.based_on)
     for d in case.documents:

@@ -125,7 +125,8 @@ def certified(tmp_path_factory):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "sagssim") as gb:
         # the first candidate with a letter score to confirm: theirs stay unconfirmed
         pending = next(t.id for t in course.trainees
-                       if any(g.needs_manual_grade for a in gb.assignments for nb in gb.find_submission(a.name, t.id).notebooks
+                       if any(g.needs_manual_grade for a in gb.assignments
+                              for nb in gb.find_submission(a.name, t.id).notebooks
                               for g in nb.grades if g.name.startswith("brev-")))
         for a in gb.assignments:
             for sub in a.submissions:
@@ -285,7 +286,7 @@ def branches(tmp_path_factory):
         cwd=work)
     for cid in cases:
         run("nbgrader", "generate_assignment", cid, "--force", cwd=root)
-    for student, cid, step, text, walk in played:
+    for student, cid, _step, text, walk in played:
         submit_walk(root, cid, student, walk, text)
     graded = run("sagssim", "grade", str(root), cwd=root)
     for cid in cases:
@@ -356,7 +357,8 @@ def test_examiner_sees_only_the_letter_and_rubric_on_the_path(branches, library)
     # the source notebook (generated once for all candidates) names both branches' letters
     cid = played[0][1]
     source = nbformat.read(root / "source" / cid / f"{cid}.ipynb", as_version=4)
-    scheme = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "brev-begrundelse")
+    scheme = next(c.source for c in source.cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "brev-begrundelse")
     assert all(f"`{s.id}`" in scheme for s in letter_steps(case_by_id(cid)))
     assert "kun det tæller" in scheme
 
@@ -405,7 +407,6 @@ def test_feedback_is_danish_with_points_and_no_code_or_key(branches):
         case, _ = load_key(str(root / "keys" / f"{cid}.yaml"))
         assert case.title in shown and "Kirsten" in shown  # the candidate's name from the gradebook
         result = play_headless(case, walk, [text])
-        labels = {v.step: v.label for v in result.path}
         report = self_study_check(root, cid, walk, text, step)
         for crit in CRITS:
             s = result.scores[crit]

@@ -23,10 +23,10 @@ COURSE = ROOT / "course"
 EXTENSION = ROOT / "labextension"
 
 
-def small_notebook(text: str, sagssim: dict | None = {"autorun": True}) -> str:
+def small_notebook(text: str, autorun: bool = True) -> str:
     nb = new_notebook(cells=[new_markdown_cell(text), new_code_cell("print(1)")])
-    if sagssim is not None:
-        nb.metadata["sagssim"] = sagssim
+    if autorun:
+        nb.metadata["sagssim"] = {"autorun": True}
     return nbformat.writes(nb)
 
 

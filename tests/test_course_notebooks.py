@@ -15,11 +15,10 @@ import pytest
 
 from simulator.course import course_case_notebooks, load_selfcheck, quiz, unknown_paragraphs
 
-COURSE_CASES = course_case_notebooks()
-
 from conftest import ROOT, SEEDS
 from own_words import copied_runs
 
+COURSE_CASES = course_case_notebooks()
 COURSE = ROOT / "course"
 NOTEBOOKS = sorted(COURSE.glob("*.ipynb"))
 TRAINEE_NOTEBOOKS = [p for p in NOTEBOOKS if not p.name.startswith("9")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def test_a_clean_log_verifies_and_replays(minimal, tmp_path):
 
 def test_every_event_points_at_the_one_before(minimal, tmp_path):
     events = read_log(played(minimal, tmp_path)).events
-    for before, after in zip(events, events[1:]):
+    for before, after in pairwise(events):
         assert after["prev"] == before["hash"]
         assert event_hash(after) == after["hash"]
 
@@ -131,7 +132,8 @@ def test_two_writers_never_interleave(tmp_path):
     log = read_log(path)
     assert log.intact, log.problems
     assert len(log.events) == 81
-    assert sorted(e["text"] for e in log.events[1:]) == sorted([f"a-{i}" for i in range(40)] + [f"b-{i}" for i in range(40)])
+    written = [f"a-{i}" for i in range(40)] + [f"b-{i}" for i in range(40)]
+    assert sorted(e["text"] for e in log.events[1:]) == sorted(written)
 
 
 def test_same_choice_from_two_sessions_is_recorded_once(minimal, tmp_path):

@@ -98,8 +98,8 @@ class Shell:
 
     def start(self, code: str, log: Path) -> subprocess.Popen:
         with open(log, "wb") as fh:
-            return subprocess.Popen(["bash", "-c", self.script(code)], env=self.env, stdout=fh, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            return subprocess.Popen(["bash", "-c", self.script(code)], env=self.env, stdout=fh,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def var(self, name: str) -> str:
         return subprocess.run(["bash", "-c", f"source {self.state}; printf %s \"${name}\""], capture_output=True,
@@ -176,7 +176,8 @@ def formgrader_resolve(log: Path, port: int, cases: list[str], proc: subprocess.
     token = None
     while time.monotonic() < deadline and token is None:
         assert proc.poll() is None, f"make exam stopped:\n{log.read_text(errors='replace')[-3000:]}"
-        m = re.search(rf"http://(?:127\.0\.0\.1|localhost):{port}/\S*token=([0-9a-f]+)", log.read_text(errors="replace"))
+        m = re.search(rf"http://(?:127\.0\.0\.1|localhost):{port}/\S*token=([0-9a-f]+)",
+                      log.read_text(errors="replace"))
         token = m and m.group(1)
         time.sleep(0.5)
     assert token, f"no URL with a token in the log of make exam:\n{log.read_text(errors='replace')[-3000:]}"
@@ -199,7 +200,8 @@ def formgrader_resolve(log: Path, port: int, cases: list[str], proc: subprocess.
                 page.wait_for_load_state("networkidle")
                 buttons = page.locator(".mark-graded:visible")
                 while buttons.count():
-                    with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"):
+                    with page.expect_response(
+                            lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"):
                         buttons.first.click()
                     clicked += 1
                     page.wait_for_timeout(100)

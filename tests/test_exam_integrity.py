@@ -29,7 +29,8 @@ def test_the_installed_package_carries_no_case_or_key(tmp_path):
         lambda n: ".data/data/share/jupyter/" in n or ".data/data/etc/jupyter/" in n,  # extension, settings
     )
     leaks = [n for n in payload if not any(ok(n) for ok in allowed)
-             or n.startswith(("cases/", "tests/", "course/")) or (not n.endswith(".py") and ("rubric" in n or "letter" in n))]
+             or n.startswith(("cases/", "tests/", "course/"))
+             or (not n.endswith(".py") and ("rubric" in n or "letter" in n))]
     assert leaks == []
     # and the word lists hold no key: nothing from a case's expectation or the letter rubric
     lexicon = zipfile.ZipFile(wheel).read("simulator/data/lexicon.yaml").decode("utf-8")

@@ -72,7 +72,7 @@ def test_forged_logs_with_wrong_types_never_crash_grading(minimal, library, tmp_
     graded = grade_folder(minimal, folder)
     for crit in CRITERIA:
         assert 0.0 <= points_for(graded, crit, 10.0) <= 10.0
-    for step in letter_steps(minimal):
+    for _step in letter_steps(minimal):
         for crit in CRITERIA:
             points, comment = letter_provisional(graded, library, crit, 10.0)
             assert 0.0 <= points <= 10.0 and isinstance(comment, str)

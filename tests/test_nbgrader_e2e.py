@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def course(cohort_course):
+def course(cohort_course):  # noqa: F811 -- the fixture imported above, requested by name
     return cohort_course
 
 

@@ -251,7 +251,8 @@ def test_her_own_reasons_are_not_the_answer(provisions):
 
 def test_negation_words_that_do_not_negate():
     from simulator.reading import lexicon
-    assert sentences("Du beholder timerne til regninger uden for betalingsservice.")[0].any(lexicon()["negation"]) is None
+    uden_for = sentences("Du beholder timerne til regninger uden for betalingsservice.")[0]
+    assert uden_for.any(lexicon()["negation"]) is None
     assert sentences("Du får ikke kun støtte.")[0].any(lexicon()["negation"]) is None
     assert sentences("Du får ikke støtte.")[0].any(lexicon()["negation"]) is not None
 
@@ -290,7 +291,10 @@ def test_an_activity_decided_under_another_activitys_rule(library):
     from simulator.letter_check import assess_on_path
 
     case = case_by_id("rune")
-    right = "Du får støtte efter § 85 til at komme i gang med indkøb og rengøring. Du får ikke praktisk hjælp efter § 83."
-    wrong = "Du får støtte efter § 83 til at komme i gang med indkøb og rengøring. Du får ikke praktisk hjælp efter § 85."
-    found = {t: [i for i in assess_on_path(t, case, library).items if i.id == "bg-forkert-regel"] for t in (right, wrong)}
+    right = ("Du får støtte efter § 85 til at komme i gang med indkøb og rengøring. "
+             "Du får ikke praktisk hjælp efter § 83.")
+    wrong = ("Du får støtte efter § 83 til at komme i gang med indkøb og rengøring. "
+             "Du får ikke praktisk hjælp efter § 85.")
+    found = {t: [i for i in assess_on_path(t, case, library).items if i.id == "bg-forkert-regel"]
+             for t in (right, wrong)}
     assert not found[right] and found[wrong][0].kind == "fejl"

@@ -304,7 +304,8 @@ def test_sending_a_letter_asks_for_confirmation(tmp_path):
 def test_debrief_has_chart_criteria_and_model_path(tmp_path):
     player = minimal_player(tmp_path)
     player.choose("afgoer")  # decides without hearing Anna on the notat ...
-    player.write_letter(LETTER + " Vi har sendt bostøttens notat til dig, og du har kommenteret det.")  # ... yet says so
+    # ... yet says so
+    player.write_letter(LETTER + " Vi har sendt bostøttens notat til dig, og du har kommenteret det.")
     player.submit_letter()
     assert player.finished
     [chart] = widgets_with_class(player.widget, "sagssim-chart")
