@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (Python 3.11, pip, git, make, Debian apt):
 #   make course   set up, then open JupyterLab on the course's start page
-#   make test     set up (incl. Debian's Chromium, PostgreSQL, JupyterHub's proxy), then run the whole test suite
+#   make test     set up (incl. Debian's Chromium, PostgreSQL, JupyterHub's proxy), then lint and run the whole test suite
 # Everything installs into .venv from the pinned, tested set in constraints.txt.
 
 PY      ?= python3
@@ -14,7 +14,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True,)
 # nbgrader runs `alembic` by name when it creates a gradebook: the venv must be on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: course test setup system-deps bench clean notebooks voila exam
+.PHONY: course test lint setup system-deps bench clean notebooks voila exam
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -40,7 +40,14 @@ course: setup
 system-deps:
 	bash deploy/install-system-deps.sh
 
-test: setup system-deps
+# Style and static types: ruff over the code and tests, mypy over the packages (settings in pyproject.toml).
+LINT_PATHS := simulator grading tests benchmarks course/build_notebooks.py deploy
+
+lint: setup
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy
+
+test: setup system-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The course notebooks are generated from the Markdown in course/src/.
@@ -63,4 +70,4 @@ bench: setup
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts .mypy_cache .ruff_cache
