@@ -30,6 +30,7 @@ from simulator.errors import SagssimError
 from simulator.model import CRITERIA, CRITERION_LABELS, ChoiceStep, Criterion
 
 from .autograde import letter_criteria
+from .cells import CHOICE, LETTER, cell_id
 from .certify import RULES_FILE, PassRules, StandardSetting, load_rules, write_rules
 
 WORKSHEET_COLUMNS = ["panelist", "case", "part", "criterion", "item", "label", "weight", "rating"]
@@ -54,10 +55,10 @@ def worksheet_items(case_ids: list[str] | None = None, cases_dir: Path = CASES_D
             for crit in CRITERIA:
                 best = max((o.credit or {}).get(crit, 0.0) for o in step.options)
                 if best > 0:
-                    rows.append({"case": case.id, "part": "valg", "criterion": crit, "item": step.id,
+                    rows.append({"case": case.id, "part": CHOICE, "criterion": crit, "item": step.id,
                                  "label": step.title, "weight": best})
         for crit in letter_criteria(case, lib):
-            rows.append({"case": case.id, "part": "brev", "criterion": crit, "item": f"brev-{crit}",
+            rows.append({"case": case.id, "part": LETTER, "criterion": crit, "item": cell_id(LETTER, crit),
                          "label": f"Brevet: {CRITERION_LABELS[crit].lower()}", "weight": 1.0})
     return pd.DataFrame(rows, columns=["case", "part", "criterion", "item", "label", "weight"])
 

@@ -157,13 +157,13 @@ def import_csv(root: Path, path: Path, examiner: str | None = None, role: str = 
 
 def snapshot_first(root: Path, examiner: str, course_id: str = "sagssim") -> int:
     """Record the gradebook's confirmed letter scores as the first examiner's marks, with their id and the time."""
-    from .export import criterion_of
+    from .cells import LETTER, parse
 
     n = 0
     with _gradebook(root, course_id) as gb:
         cells = [(sub.student.id, a.name, g.name, g.manual_score, g.max_score)
                  for a in gb.assignments for sub in a.submissions for nb in sub.notebooks for g in nb.grades
-                 if (criterion_of(g.name) or ("",))[0] == "brev" and g.manual_score is not None
+                 if (parse(g.name) or ("",))[0] == LETTER and g.manual_score is not None
                  and not g.needs_manual_grade]
     with closing(connect(root)) as con, con:
         for student, case, gid, score, max_score in cells:

@@ -19,6 +19,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from simulator.model import Criterion
 
+from . import cells
 from .autograde import Graded, assessed_letter_criteria, graded_submission, load_key
 from .course import gradebook_url
 
@@ -45,14 +46,6 @@ class Row:
     offered: int | None = None
 
 
-def criterion_of(grade_id: str) -> tuple[str, str] | None:
-    """valg-partshoering -> ("valg", "partshoering"); other cells are not Sagssim criteria."""
-    for prefix in ("valg-", "brev-"):
-        if grade_id.startswith(prefix) and grade_id != "brev-visning":
-            return prefix[:-1], grade_id[len(prefix):]
-    return None
-
-
 def rows(root: Path, course_id: str = "sagssim") -> list[Row]:
     root = Path(root).resolve()
     out: list[Row] = []
@@ -67,12 +60,12 @@ def rows(root: Path, course_id: str = "sagssim") -> list[Row]:
                 assessed = _assessed(root, graded)
                 for nb in sub.notebooks:
                     for grade in sorted(nb.grades, key=lambda g: g.name):
-                        parsed = criterion_of(grade.name)
+                        parsed = cells.parse(grade.name)
                         if not parsed:
                             continue
-                        row = Row(student.id, assignment.name, "criterion", parsed[1], grade.name, "",
+                        row = Row(student.id, assignment.name, "criterion", parsed.criterion, grade.name, "",
                                   grade.score, grade.max_score, bool(grade.needs_manual_grade), bool(nb.flagged))
-                        if parsed[0] == "brev" and assessed is not None and parsed[1] not in assessed:
+                        if parsed.part == cells.LETTER and assessed is not None and parsed.criterion not in assessed:
                             row = replace(row, score=None, max_score=0.0, needs_manual_grade=False)
                         out.append(row)
                     out += decision_point_rows(graded, assignment.name, student.id, bool(nb.flagged))

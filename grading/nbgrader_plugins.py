@@ -41,6 +41,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from simulator import danish
 
+from . import cells
 from .autograde import grade_folder, letter_assessed, letter_provisional, load_key, path_letters
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -49,7 +50,6 @@ FEEDBACK_TEMPLATE = "sagssim-feedback"
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
 MARK_SCHEME = re.compile(r"^[ \t]*=== BEGIN MARK SCHEME ===.*?=== END MARK SCHEME ===[ \t]*\n?", re.S | re.M)
 EXAMINER_ONLY = "examiner-only"
-LETTER_VIEW_ID = "brev-visning"
 GRADING_IMPORT = "from grading.autograde import"
 AUTO_COMMENT = "Foreløbige point fra den automatiske kontrol"
 
@@ -105,11 +105,12 @@ class SagssimReview(NbGraderPreprocessor):
                 submission.flagged = True
             for cell in nb.cells:
                 gid = grade_id(cell) or ""
-                if gid == LETTER_VIEW_ID:
+                if gid == cells.LETTER_VIEW_ID:
                     cell.outputs = self._letter_outputs(graded, lib)
-                elif gid.startswith("brev-") and cell.metadata["nbgrader"].get("task"):
-                    self._mark_scheme(cell, gid.removeprefix("brev-"), graded, lib)
-                    self._provisional(gb, gid, notebook_id, assignment_id, student_id, graded, lib, cell)
+                elif (parsed := cells.parse(gid)) and parsed.part == cells.LETTER \
+                        and cell.metadata["nbgrader"].get("task"):
+                    self._mark_scheme(cell, parsed.criterion, graded, lib)
+                    self._provisional(gb, parsed, notebook_id, assignment_id, student_id, graded, lib, cell)
             gb.db.commit()
         return nb, resources
 
@@ -122,8 +123,8 @@ class SagssimReview(NbGraderPreprocessor):
             cell.source = letter_task_source(criterion, [(pl.step, pl.report) for pl in path_letters(graded, lib)],
                                              on_path=True)
 
-    def _provisional(self, gb, gid, notebook_id, assignment_id, student_id, graded, lib, cell) -> None:
-        criterion = gid.removeprefix("brev-")
+    def _provisional(self, gb, gcell, notebook_id, assignment_id, student_id, graded, lib, cell) -> None:
+        criterion, gid = gcell.criterion, gcell.id
         points = float(cell.metadata["nbgrader"]["points"])
         score, reasons = letter_provisional(graded, lib, criterion, points)
         assessed = letter_assessed(graded, lib, criterion)
@@ -221,12 +222,13 @@ class FeedbackSummary(NbGraderPreprocessor):
         criteria = []
         for crit in CRITERIA:
             entry: dict[str, Any] = {"label": CRITERION_LABELS[crit], "choices": None, "letter": None}
-            if f"valg-{crit}" in grades:
-                score, max_score, _ = grades[f"valg-{crit}"]
+            choice_id, letter_id = cells.cell_id(cells.CHOICE, crit), cells.cell_id(cells.LETTER, crit)
+            if choice_id in grades:
+                score, max_score, _ = grades[choice_id]
                 entry["choices"] = {"points": _points(score), "max": _points(max_score),
                                     "reasons": self._choice_reasons(graded, crit) if self.detail else []}
-            if f"brev-{crit}" in grades:
-                score, max_score, open_ = grades[f"brev-{crit}"]
+            if letter_id in grades:
+                score, max_score, open_ = grades[letter_id]
                 assessed = graded is None or letter_assessed(graded, lib, crit)
                 entry["letter"] = {
                     "points": _points(score), "max": _points(max_score), "assessed": assessed,
@@ -234,7 +236,7 @@ class FeedbackSummary(NbGraderPreprocessor):
                                "ikke med." if not assessed else
                                "Foreløbige point: eksaminator har ikke bekræftet dem endnu." if open_ else
                                "Bedømt af eksaminator."),
-                    "comment": comments.get(f"brev-{crit}") or "",
+                    "comment": comments.get(letter_id) or "",
                     "items": self._letter_items(graded, lib, crit) if assessed and self.detail else [],
                 }
             criteria.append(entry)
@@ -303,7 +305,8 @@ class ReplayExecute(NbGraderPreprocessor):
             if cell.cell_type != "code":
                 continue
             cell.outputs = []
-            if (grade_id(cell) or "").startswith("valg-") and GRADING_IMPORT in cell.source:
+            if (parsed := cells.parse(grade_id(cell))) and parsed.part == cells.CHOICE \
+                    and GRADING_IMPORT in cell.source:
                 cell.outputs = run_cell(cell.source, folder)
         return nb, resources
 

@@ -28,11 +28,12 @@ import pandas as pd
 from simulator import danish
 from simulator.model import CRITERIA, CRITERION_LABELS, ChoiceStep
 
+from .cells import CHOICE, LETTER
 from .certify import FAILED, PASSED, PENDING, Decision, Evidence, PassRules
 
 OUTCOME_TEXT = {PASSED: "Bestået", FAILED: "Ikke bestået", PENDING: "Afventer eksaminator"}
 OUTCOME_COLOR = {PASSED: "#2e7d32", FAILED: "#b71c1c", PENDING: "#8a6d00"}
-PART_TEXT = {"valg": "Dine valg i sagen", "brev": "Dit afgørelsesbrev"}
+PART_TEXT = {CHOICE: "Dine valg i sagen", LETTER: "Dit afgørelsesbrev"}
 SEVERITY_TEXT = {"kritisk": "kritisk", "vaesentlig": "væsentlig", "formel": "formel"}
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "certificate.html.j2"
@@ -108,7 +109,7 @@ def render(decision: Decision, evidence: Evidence, rules: PassRules, lib, cases:
                 points, status = "–", "ikke bedømt på din vej (tæller ikke med)"
             else:
                 points = f"{pts(round(x.score, 2))} af {pts(x.max_score)}"
-                status = (("foreløbig, ikke bekræftet" if x.needs_manual_grade else "bekræftet") if x.part == "brev"
+                status = (("foreløbig, ikke bekræftet" if x.needs_manual_grade else "bekræftet") if x.part == LETTER
                           else "beregnet ud fra dine gemte valg")
             if x.flagged:
                 status = "afleveringen er markeret til kontrol"

@@ -74,11 +74,6 @@ def provision_html(p: Provision) -> str:
             f'Kontrolleret {escape(p.checked)}.</small></p>')
 
 
-def legal_box_html(provisions: list[Provision], title: str = "Reglen") -> str:
-    body = "".join(provision_html(p) for p in provisions)
-    return f'<div class="sagssim">{box("legal", title, body)}</div>'
-
-
 def table_html(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
