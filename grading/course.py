@@ -43,7 +43,7 @@ from simulator.keys import strip_keys
 from simulator.model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, Criterion, as_criterion
 
 from .autograde import check_letter_text, letter_criteria, letter_steps
-from .nbgrader_plugins import LETTER_VIEW_ID
+from .cells import CHOICE, LETTER, LETTER_VIEW_ID, cell_id
 
 class CourseError(SagssimError, ValueError):
     """A course cannot be built from what was given (unknown cases, a bad students file)."""
@@ -150,7 +150,7 @@ def assignment_notebook(case: Case, lib) -> nbformat.NotebookNode:
             f'criterion_points("{crit}", key="{case.id}", points={CHOICE_POINTS})\n'
             "### END HIDDEN TESTS\n"
         )
-        cell.metadata.update(_meta(f"valg-{crit}", grade=True, points=CHOICE_POINTS))
+        cell.metadata.update(_meta(cell_id(CHOICE, crit), grade=True, points=CHOICE_POINTS))
         cells.append(_hidden_input(cell))
 
     if letter_steps(case):
@@ -160,7 +160,7 @@ def assignment_notebook(case: Case, lib) -> nbformat.NotebookNode:
         checks = [(step, check_letter_text("", step, case, lib)) for step in letter_steps(case)]
         for crit in letter_criteria(case, lib):
             task = new_markdown_cell(letter_task_source(crit, checks, on_path=False))
-            task.metadata.update(_meta(f"brev-{crit}", task=True, points=LETTER_POINTS))
+            task.metadata.update(_meta(cell_id(LETTER, crit), task=True, points=LETTER_POINTS))
             cells.append(task)
 
     nb = new_notebook(cells=cells)
@@ -270,7 +270,7 @@ STUDENT_CONFIG = """# nbgrader configuration for the students of course {course_
 c = get_config()  # noqa: F821
 
 c.CourseDirectory.course_id = {course_id!r}
-c.Exchange.root = {exchange}
+c.Exchange.root = {exchange!r}
 c.Exchange.path_includes_course = True
 """
 

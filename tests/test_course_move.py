@@ -14,7 +14,7 @@ import pytest
 from cohort_fixture import run, submit_walk
 from grading.synthetic import minimal_cases
 
-pytestmark = pytest.mark.slow
+
 
 
 def _choice_points(root: Path, student: str, case_id: str) -> float:
@@ -27,6 +27,7 @@ def _choice_points(root: Path, student: str, case_id: str) -> float:
         return next(g.score for g in sub.grades if g.name == "valg-partshoering")
 
 
+@pytest.mark.slow
 def test_a_moved_and_a_copied_course_grade_against_their_own_keys(tmp_path):
     from grading.course import build_course
 
@@ -59,3 +60,26 @@ def test_a_moved_and_a_copied_course_grade_against_their_own_keys(tmp_path):
     # the choice now earns 0 of 1; the process rule (heard before the decision) still 1 of 1
     assert _choice_points(copy, "kursist", "minimal") == 5.0
     assert _choice_points(moved, "kursist", "minimal") == 10.0
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_the_course_and_student_configs_are_python_that_names_the_exchange(tmp_path, shared):
+    """Both nbgrader_config.py files are read by nbgrader as Python: a path pasted in without
+    quotes once broke every student's fetch (found by the exam-guide test)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from grading.course import STUDENT_CONFIG_DIR, build_course
+
+    cases = minimal_cases(tmp_path / "cases")
+    exchange = tmp_path / "faelles exchange" if shared else None  # a space, as real paths may have
+    built = tmp_path / "kursus"
+    build_course(built, ["minimal"], None, cases_dir=cases, exchange=str(exchange) if exchange else None)
+
+    def load(path: Path):  # as nbgrader reads it
+        return PyFileConfigLoader(path.name, str(path.parent)).load_config()
+
+    course = load(built / "nbgrader_config.py")
+    student = load(built / STUDENT_CONFIG_DIR / "nbgrader_config.py")
+    want = str((exchange or built / "exchange").resolve())
+    assert course.Exchange.root == want and student.Exchange.root == want
+    assert course.CourseDirectory.course_id == student.CourseDirectory.course_id == "sagssim"
