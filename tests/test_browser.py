@@ -453,39 +453,49 @@ def _write_timings(timings: dict, browser_version: str) -> None:
                                                      encoding="utf-8")
 
 
-def test_an_exam_notebook_opens_ready(tmp_path, sofie):
+@pytest.mark.parametrize("case_id", [CASE, "hanne", "lis"])  # and the two cases issue 11 added
+def test_an_exam_notebook_opens_ready(tmp_path, case_id):
     """The exam notebook `sagssim build-course` writes (metadata `"sagssim": {"case": ...}`), opened as a
-    candidate opens it: the eksamen player is there without running anything, and no code is shown."""
+    candidate opens it: the eksamen player is there without running anything, and no code is shown;
+    the first choice of the model path, clicked by its id, is logged and moves the case on."""
     import nbformat
 
     from grading.course import assignment_notebook, public_case_yaml
     from playwright.sync_api import expect
 
+    case = load_case(CASES_DIR / f"{case_id}.yaml", load_library())
     lab_root, log_dir = tmp_path / "lab", tmp_path / "logs"
     lab_root.mkdir()
     log_dir.mkdir()
-    nb = assignment_notebook(sofie, load_library())
-    nbformat.write(nb, lab_root / f"{CASE}.ipynb")
-    (lab_root / f"{CASE}.case.yaml").write_text(public_case_yaml(sofie), encoding="utf-8")
-    first = next(s for s in sofie.steps if s.id == sofie.start)
+    nb = assignment_notebook(case, load_library())
+    nbformat.write(nb, lab_root / f"{case_id}.ipynb")
+    (lab_root / f"{case_id}.case.yaml").write_text(public_case_yaml(case), encoding="utf-8")
+    first = next(s for s in case.steps if s.id == case.start)
+    chosen = next(o for o in first.options if o.id == case.model_path[0])
+    after = replay(case, [{"type": "choice", "step": first.id, "option": chosen.id}])
+    next_title = next(s.title for s in case.steps if s.id == after.current)
     with jupyter_lab(lab_root, env={"SAGSSIM_LOG_DIR": str(log_dir)}) as lab, chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.set_default_timeout(TIMEOUT_MS)
         try:
-            page.goto(lab.notebook_url(f"{CASE}.ipynb"))
+            page.goto(lab.notebook_url(f"{case_id}.ipynb"))
             root = page.locator(".jp-Notebook .sagssim")
             expect(root.locator("h3", has_text=first.title).first).to_be_visible()
             for option in first.options:
                 expect(_option_button(page, option)).to_be_visible()
             _expect_no_code(page)
-            assert logged_choices(default_log_path(log_dir, sofie.id), sofie) == []
+            assert logged_choices(default_log_path(log_dir, case.id), case) == []
             expect(root.locator(".sagssim-state")).to_have_count(0)  # no state that tells how it is going
             expect(root.locator("meter")).to_have_count(0)
             scan = axe_scan(page)
-            record_axe("exam", scan)
+            record_axe(f"exam-{case_id}", scan)
             assert not blocking(scan), "\n".join(blocking(scan))
+            _option_button(page, chosen).click()
+            expect(root.locator("h3", has_text=next_title).first).to_be_visible()
+            expect(root.locator(".sagssim-box.sagssim-feedback")).to_have_count(0)  # eksamen: no feedback
+            assert logged_choices(default_log_path(log_dir, case.id), case) == [chosen.id]
         except Exception:
-            save_screenshot(page, "failure-exam.png")
+            save_screenshot(page, f"failure-exam-{case_id}.png")
             raise
 
 
