@@ -26,6 +26,8 @@ from simulator.engine import Result, replay
 from simulator.keys import case_version
 from simulator.model import CRITERION_LABELS, Case, Criterion, LetterStep, as_criterion
 
+from .coursedir import CourseFolder, CourseRef
+
 if TYPE_CHECKING:  # the letter check itself is imported only where a letter is checked
     from simulator.letter_check import LetterReport
 
@@ -68,11 +70,12 @@ def grade_folder(case: Case, folder: Path) -> Graded:
     return Graded(case, result, tuple(result.problems), tuple(log.events))
 
 
-def graded_submission(root: Path, case_id: str, student: str) -> Graded | None:
+def graded_submission(root: CourseRef, case_id: str, student: str) -> Graded | None:
     """A student's autograded submission in a course directory, replayed against the key;
     None when the key or the autograded folder is not there."""
-    key = Path(root) / "keys" / f"{case_id}.yaml"
-    folder = Path(root) / "autograded" / student / case_id
+    course = CourseFolder.open(root)
+    key = course.key(case_id)
+    folder = course.autograded(student, case_id)
     if not key.exists() or not folder.exists():
         return None
     case, _ = load_key(str(key))

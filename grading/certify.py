@@ -28,7 +28,7 @@ from simulator.casefile import CASES_DIR, read_model
 from simulator.errors import SagssimError
 from simulator.model import CRITERIA, CRITERION_LABELS, Criterion
 
-from .course import gradebook_url
+from .coursedir import CourseFolder, CourseRef
 
 RULES_FILE = CASES_DIR / "pass-rules.yaml"
 PASSED, FAILED, PENDING = "bestået", "ikke bestået", "afventer"
@@ -118,8 +118,12 @@ class Evidence:
     critical: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CRIT_COLUMNS))
     letter_items: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LETTER_COLUMNS))
     students: list[str] = field(default_factory=list)
-    root: Path | None = None
+    course: CourseFolder | None = None  # where the keys are, for the report's case titles
     names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path | None:
+        return self.course.root if self.course is not None else None
 
     def name(self, student: str) -> str:
         return self.names.get(student) or student
@@ -136,34 +140,35 @@ def cells_from_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return df[CELL_COLUMNS].reset_index(drop=True)
 
 
-def collect(root: Path, course_id: str = "sagssim") -> Evidence:
-    """All evidence for one course directory (gradebook + autograded logs + keys)."""
+def collect(root: CourseRef, course_id: str | None = None) -> Evidence:
+    """All evidence for one course directory (gradebook + autograded logs + keys). The course id
+    is the folder's unless given."""
     from nbgrader.api import Gradebook
 
     from .autograde import graded_submission, item_legal, load_key, path_letters
     from .double_marking import set_asides
     from .export import rows
 
-    root = Path(root).resolve()
-    exported = pd.DataFrame([r.__dict__ for r in rows(root, course_id)])
+    course = CourseFolder.open(root, course_id)
+    exported = pd.DataFrame([r.__dict__ for r in rows(course)])
     if exported.empty:
         from .export import COLUMNS
 
         exported = pd.DataFrame(columns=COLUMNS)
     cells = cells_from_rows(exported)
     dps = exported[exported["level"] == "decision_point"].rename(columns={"item": "step"})[DP_COLUMNS].copy()
-    with Gradebook(gradebook_url(root), course_id) as gb:
+    with Gradebook(course.db_url, course.course_id) as gb:
         students = sorted(s.id for s in gb.students)
         names = {s.id: " ".join(x.strip() for x in (s.first_name, s.last_name) if x and x.strip())
                  for s in gb.students}
 
-    asides = {(a["student"], a["case"], a["ref"]): a for a in set_asides(root)}
+    asides = {(a["student"], a["case"], a["ref"]): a for a in set_asides(course.root)}
     crit_rows, letter_rows = [], []
     for student, case_id in sorted(set(zip(cells["student"], cells["case"], strict=True))):
-        graded = graded_submission(root, case_id, student)
+        graded = graded_submission(course, case_id, student)
         if graded is None or not graded.trusted:
             continue
-        _, lib = load_key(str(root / "keys" / f"{case_id}.yaml"))
+        _, lib = load_key(str(course.key(case_id)))
         for e in graded.replayed.critical_errors:
             a = asides.get((student, case_id, e.ref))
             crit_rows.append({"student": student, "case": case_id, "ref": e.ref, "text": e.text,
@@ -177,7 +182,7 @@ def collect(root: Path, course_id: str = "sagssim") -> Evidence:
     return Evidence(cells=cells, decision_points=dps.reset_index(drop=True),
                     critical=pd.DataFrame(crit_rows, columns=CRIT_COLUMNS),
                     letter_items=pd.DataFrame(letter_rows, columns=LETTER_COLUMNS),
-                    students=students, root=root, names={k: v for k, v in names.items() if v})
+                    students=students, course=course, names={k: v for k, v in names.items() if v})
 
 
 # ---------------------------------------------------------------- decision

@@ -15,6 +15,9 @@ from pathlib import Path
 from simulator.casefile import load_library
 
 from .cells import LETTER
+from .coursedir import DEFAULT_COURSE_ID
+
+COURSE_ID_HELP = "gradebook course id (default: the course's, from its nbgrader_config.py)"
 
 
 def cmd_build_course(args: argparse.Namespace) -> int:
@@ -144,16 +147,17 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 def cmd_double_mark(args: argparse.Namespace) -> int:
     from . import double_marking as dm
+    from .coursedir import CourseFolder
 
-    root = Path(args.dir)
+    root = CourseFolder.open(args.dir, args.course_id)  # the course id is settled here, once
     if args.action == "import":
-        n = dm.import_csv(root, Path(args.file), args.examiner, args.role, args.course_id)
+        n = dm.import_csv(root, Path(args.file), args.examiner, args.role)
         print(f"{n} marks recorded ({args.role} examiner)")
     elif args.action == "snapshot":
-        print(f"{dm.snapshot_first(root, args.examiner, args.course_id)} first-examiner marks recorded")
+        print(f"{dm.snapshot_first(root, args.examiner)} first-examiner marks recorded")
     elif args.action == "agree":
         cuts = dict(_rules(args).cuts)
-        p = dm.pairs(root, args.course_id)
+        p = dm.pairs(root)
         table = dm.agreement(p, cuts)
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
         open_ = dm.disagreements(p, args.tolerance, cuts, dm.settlements(root))
@@ -165,11 +169,10 @@ def cmd_double_mark(args: argparse.Namespace) -> int:
             open_.to_csv(args.out, index=False)
     elif args.action == "settle":
         if args.agreed:
-            n = dm.settle_agreed(root, args.examiner, args.tolerance, dict(_rules(args).cuts), args.course_id)
+            n = dm.settle_agreed(root, args.examiner, args.tolerance, dict(_rules(args).cuts))
             print(f"{n} agreed cell(s) settled to the mean of the two marks")
         else:
-            dm.settle(root, args.student, args.case, args.item, args.score, args.examiner, args.reason,
-                      args.course_id)
+            dm.settle(root, args.student, args.case, args.item, args.score, args.examiner, args.reason)
             print(f"settled {args.student}/{args.case}/{args.item} = {args.score:g}; gradebook updated")
     elif args.action == "set-aside":
         dm.set_aside_critical(root, args.student, args.case, args.ref, args.examiner, args.reason)
@@ -200,7 +203,7 @@ def register(sub) -> None:
     bc.add_argument("dir")
     bc.add_argument("--cases", help="comma-separated case ids (default: all)")
     bc.add_argument("--students", help="CSV with columns id[,first_name,last_name,email]")
-    bc.add_argument("--course-id", default="sagssim")
+    bc.add_argument("--course-id", default=DEFAULT_COURSE_ID, help=f"course id to write (default {DEFAULT_COURSE_ID})")
     bc.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db "
                     "(default: SQLite DIR/gradebook.db)")
     bc.add_argument("--feedback-detail", action="store_true",
@@ -220,7 +223,7 @@ def register(sub) -> None:
     ex = sub.add_parser("export", help="per-criterion and per-decision-point scores to CSV")
     ex.add_argument("dir", help="course directory")
     ex.add_argument("--out", default="scores.csv")
-    ex.add_argument("--course-id", default="sagssim")
+    ex.add_argument("--course-id", help=COURSE_ID_HELP)
     ex.set_defaults(func=cmd_export)
 
     ce = sub.add_parser("certify", help="pass/fail decision and a report (HTML, PDF) per candidate")
@@ -229,7 +232,7 @@ def register(sub) -> None:
     ce.add_argument("--out", help="folder for the reports (default DIR/certificering)")
     ce.add_argument("--student", action="append", help="only this candidate (repeatable)")
     ce.add_argument("--pdf", action="store_true", help="also PDF (needs Chromium on the machine)")
-    ce.add_argument("--course-id", default="sagssim")
+    ce.add_argument("--course-id", help=COURSE_ID_HELP)
     ce.set_defaults(func=cmd_certify)
 
     an = sub.add_parser("analyse", aliases=["analytics"],
@@ -238,14 +241,14 @@ def register(sub) -> None:
     an.add_argument("--csv", help="use an export CSV (sagssim export) instead of a course directory")
     an.add_argument("--rules", help="pass-rule file (cuts for decision consistency)")
     an.add_argument("--out", default="analyse", help="folder for the CSV tables and PNG figures")
-    an.add_argument("--course-id", default="sagssim")
+    an.add_argument("--course-id", help=COURSE_ID_HELP)
     an.set_defaults(func=cmd_analyse)
 
     dm = sub.add_parser("double-mark", help="second examiner's letter scores, agreement, settlement")
     dsub = dm.add_subparsers(dest="action", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("dir", help="course directory")
-    common.add_argument("--course-id", default="sagssim")
+    common.add_argument("--course-id", help=COURSE_ID_HELP)
     common.add_argument("--rules", help="pass-rule file (cuts)")
     im = dsub.add_parser("import", parents=[common], help="record marks from a CSV: student,case,item,score[,...]")
     im.add_argument("file")

@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from traitlets.config.loader import PyFileConfigLoader
+from .coursedir import CONFIG_FILE, CourseFolder, CourseRef
 
 STOCK_EXECUTE = "nbgrader.preprocessors.Execute"
 REPLAY_EXECUTE = "grading.nbgrader_plugins.ReplayExecute"
@@ -31,8 +31,9 @@ class Outcome:
     error: str = ""
 
 
-def course_config(root: Path, replay: bool = True):
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+def course_config(root: CourseRef, replay: bool = True):
+    """The course's nbgrader configuration (a copy), with ReplayExecute in place of Execute if `replay`."""
+    config = CourseFolder.open(root).config
     if replay:
         pre = [REPLAY_EXECUTE if str(p).endswith("Execute") and "Replay" not in str(p) else p
                for p in config.Autograde.autograde_preprocessors]
@@ -40,29 +41,27 @@ def course_config(root: Path, replay: bool = True):
     return config
 
 
-def submissions(root: Path, assignments: list[str] | None = None, students: list[str] | None = None):
-    submitted = Path(root) / "submitted"
-    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()) if submitted.exists() else []:
-        if students and student_dir.name not in students:
-            continue
-        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
-            if assignments and assignment_dir.name not in assignments:
-                continue
-            yield assignment_dir.name, student_dir.name
+def submissions(root: CourseRef, assignments: list[str] | None = None, students: list[str] | None = None):
+    """(assignment, student) of every submission to grade, student by student."""
+    for student, assignment in CourseFolder.open(root).submissions():
+        if (not students or student in students) and (not assignments or assignment in assignments):
+            yield assignment, student
 
 
-def grade_cohort(root: Path, assignments: list[str] | None = None, students: list[str] | None = None,
+def grade_cohort(root: CourseRef, assignments: list[str] | None = None, students: list[str] | None = None,
                  progress: bool = True, replay: bool = True) -> list[Outcome]:
     from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
 
-    root = Path(root).resolve()
+    from .course import CourseError
+
+    course = CourseFolder.open(root)
+    if not course.has_config:  # nothing would say how to grade (the preprocessors, the keys)
+        raise CourseError(f"{course.root} is not a course folder: it has no {CONFIG_FILE} (sagssim build-course)")
     # nbgrader runs `alembic` by name when it first creates a gradebook
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    config = course_config(root, replay)
-    coursedir = CourseDirectory(config=config)
-    api = NbGraderAPI(coursedir=coursedir, config=config)
-    todo = list(submissions(root, assignments, students))
+    config = course_config(course, replay)
+    api = NbGraderAPI(coursedir=course.coursedir, config=config)
+    todo = list(submissions(course, assignments, students))
     outcomes = []
     bar = _progress(len(todo), progress)
     with warnings.catch_warnings():

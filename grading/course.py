@@ -44,6 +44,7 @@ from simulator.model import CRITERIA, CRITERION_LABELS, Case, ChoiceStep, Criter
 
 from .autograde import check_letter_text, letter_criteria, letter_steps
 from .cells import CHOICE, LETTER, LETTER_VIEW_ID, cell_id
+from .coursedir import CONFIG_FILE, DEFAULT_COURSE_ID, CourseFolder, CourseRef
 
 class CourseError(SagssimError, ValueError):
     """A course cannot be built from what was given (unknown cases, a bad students file)."""
@@ -51,7 +52,6 @@ class CourseError(SagssimError, ValueError):
 
 CHOICE_POINTS = 10.0
 LETTER_POINTS = 10.0
-DEFAULT_COURSE_ID = "sagssim"
 
 CONFIG_TEMPLATE = '''# nbgrader configuration written by `sagssim build-course`.
 import os
@@ -225,25 +225,9 @@ def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Pa
         if unknown:
             raise CourseError(f"unknown case(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         paths = [p for p in paths if p.stem in case_ids]
-    keys = root / "keys"
-    keys.mkdir(parents=True, exist_ok=True)
-    for name in (REGISTRY_FILE, LETTER_RUBRIC_FILE):  # the letter rubric is key material
-        if (cases_dir / name).exists():
-            shutil.copy2(cases_dir / name, keys / name)
-
-    written = []
-    for path in paths:
-        case = load_case(path, lib)
-        shutil.copy2(path, keys / path.name)
-        folder = root / "source" / case.id
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(assignment_notebook(case, lib), folder / f"{case.id}.ipynb")
-        (folder / f"{case.id}.case.yaml").write_text(public_case_yaml(case), encoding="utf-8")
-        shutil.copy2(cases_dir / REGISTRY_FILE, folder / REGISTRY_FILE)
-        written.append(case.id)
-
+    root.mkdir(parents=True, exist_ok=True)
     execute = "grading.nbgrader_plugins.ReplayExecute" if grader == "replay" else "nbgrader.preprocessors.Execute"
-    (root / "nbgrader_config.py").write_text(
+    (root / CONFIG_FILE).write_text(
         CONFIG_TEMPLATE.format(
             course_id=course_id,
             # an external gradebook or exchange is named as given; the defaults live in the folder
@@ -253,13 +237,31 @@ def build_course(root: Path, case_ids: list[str] | None = None, students_csv: Pa
         ),
         encoding="utf-8",
     )
+    course = CourseFolder.open(root)  # the config just written places everything below
+    keys = course.key_dir
+    keys.mkdir(parents=True, exist_ok=True)
+    for name in (REGISTRY_FILE, LETTER_RUBRIC_FILE):  # the letter rubric is key material
+        if (cases_dir / name).exists():
+            shutil.copy2(cases_dir / name, keys / name)
+
+    written = []
+    for path in paths:
+        case = load_case(path, lib)
+        shutil.copy2(path, course.key(case.id))
+        folder = course.source(case.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(assignment_notebook(case, lib), folder / f"{case.id}.ipynb")
+        (folder / f"{case.id}.case.yaml").write_text(public_case_yaml(case), encoding="utf-8")
+        shutil.copy2(cases_dir / REGISTRY_FILE, folder / REGISTRY_FILE)
+        written.append(case.id)
+
     exchange_root = Path(exchange) if exchange else root / "exchange"
     prepare_exchange(exchange_root)
     write_student_config(root, course_id, exchange_root)
     for private in (root, keys):
         private.chmod(0o700)
     if students_csv:
-        add_students(root, students_csv, course_id, db_url=db_url)
+        add_students(course, students_csv)
     return written
 
 
@@ -292,41 +294,31 @@ def write_student_config(root: Path, course_id: str, exchange: Path) -> Path:
     folder = Path(root) / STUDENT_CONFIG_DIR
     folder.mkdir(exist_ok=True)
     folder.chmod(0o755)
-    target = folder / "nbgrader_config.py"
+    target = folder / CONFIG_FILE
     target.write_text(STUDENT_CONFIG.format(course_id=course_id, exchange=str(Path(exchange).resolve())),
                       encoding="utf-8")
     target.chmod(0o644)
     return target
 
 
-def default_db_url(root: Path) -> str:
-    return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
-
-
-def gradebook_url(root: Path) -> str:
+def gradebook_url(root: CourseRef) -> str:
     """The gradebook a course directory uses: its nbgrader_config.py's db_url (SQLite or
-    PostgreSQL), or nbgrader's default SQLite file beside it."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    root = Path(root).resolve()
-    if (root / "nbgrader_config.py").exists():
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-        url = config.get("CourseDirectory", {}).get("db_url")
-        if url:
-            return str(url)
-    return default_db_url(root)
+    PostgreSQL), or nbgrader's default SQLite file beside it (`CourseFolder.db_url`)."""
+    return CourseFolder.open(root).db_url
 
 
-def add_students(root: Path, students_csv: Path, course_id: str = DEFAULT_COURSE_ID,
+def add_students(root: CourseRef, students_csv: Path, course_id: str | None = None,
                  db_url: str | None = None) -> int:
-    """CSV with a header row: id[,first_name,last_name,email]."""
+    """CSV with a header row: id[,first_name,last_name,email]. The course id and gradebook are the
+    folder's unless given."""
     from nbgrader.api import Gradebook
 
+    course = CourseFolder.open(root, course_id)
     with open(students_csv, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     if rows and "id" not in rows[0]:
         raise CourseError(f"{students_csv}: the first row must name the columns, with an 'id' column")
-    with Gradebook(db_url or default_db_url(root), course_id) as gb:
+    with Gradebook(db_url or course.db_url, course.course_id) as gb:
         for row in rows:
             sid = (row.pop("id") or "").strip()
             if sid:

@@ -31,6 +31,8 @@ import pandas as pd
 
 from simulator.errors import SagssimError
 
+from .coursedir import CourseFolder, CourseRef, course_root
+
 STORE = "double-marking.db"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS marks (
@@ -64,19 +66,17 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def connect(root: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(Path(root) / STORE)
+def connect(root: CourseRef) -> sqlite3.Connection:
+    con = sqlite3.connect(course_root(root) / STORE)
     con.row_factory = sqlite3.Row
     con.executescript(SCHEMA)
     return con
 
 
-def _gradebook(root: Path, course_id: str):
+def _gradebook(course: CourseFolder):
     from nbgrader.api import Gradebook
 
-    from .course import gradebook_url
-
-    return Gradebook(gradebook_url(root), course_id)
+    return Gradebook(course.db_url, course.course_id)
 
 
 def _find_grade(gb, case: str, grade_id: str, student: str):
@@ -92,15 +92,15 @@ def _find_grade(gb, case: str, grade_id: str, student: str):
 # ---------------------------------------------------------------- recording
 
 
-def record_mark(root: Path, student: str, case: str, grade_id: str, score: float, examiner: str,
+def record_mark(root: CourseRef, student: str, case: str, grade_id: str, score: float, examiner: str,
                 role: str = "second", rubric_item: str = "", comment: str = "", at: str | None = None,
-                course_id: str = "sagssim", source: str = "") -> None:
+                course_id: str | None = None, source: str = "") -> None:
     """Record one examiner mark after checking the cell exists and the score is in range."""
     if not examiner.strip():
         raise MarkError("an examiner id is required")
     if role not in ("first", "second"):
         raise MarkError(f"role must be 'first' or 'second', not {role!r}")
-    with _gradebook(root, course_id) as gb:
+    with _gradebook(CourseFolder.open(root, course_id)) as gb:
         grade = _find_grade(gb, case, grade_id, student)
         max_score = float(grade.max_score)
     limit = 1.0 if rubric_item else max_score  # a rubric item is met (1) or not (0), or a share of it
@@ -118,8 +118,8 @@ def _insert(con, student, case, grade_id, rubric_item, role, examiner, score, ma
                 (student, case, case, grade_id, rubric_item, role, examiner, score, max_score, comment, at, source))
 
 
-def import_csv(root: Path, path: Path, examiner: str | None = None, role: str = "second",
-               course_id: str = "sagssim") -> int:
+def import_csv(root: CourseRef, path: Path, examiner: str | None = None, role: str = "second",
+               course_id: str | None = None) -> int:
     """CSV with a header: student,case,item,score[,rubric_item,examiner,comment,time].
     `item` is the grade cell id (e.g. brev-begrundelse). Every row is checked before any is stored."""
     with open(path, newline="", encoding="utf-8") as fh:
@@ -128,7 +128,7 @@ def import_csv(root: Path, path: Path, examiner: str | None = None, role: str = 
     if rows and not need <= set(rows[0]):
         raise MarkError(f"{path}: the header must name the columns {', '.join(sorted(need))}")
     problems, clean = [], []
-    with _gradebook(root, course_id) as gb:
+    with _gradebook(CourseFolder.open(root, course_id)) as gb:
         for n, row in enumerate(rows, start=2):
             who = (row.get("examiner") or examiner or "").strip()
             try:
@@ -155,12 +155,12 @@ def import_csv(root: Path, path: Path, examiner: str | None = None, role: str = 
     return len(clean)
 
 
-def snapshot_first(root: Path, examiner: str, course_id: str = "sagssim") -> int:
+def snapshot_first(root: CourseRef, examiner: str, course_id: str | None = None) -> int:
     """Record the gradebook's confirmed letter scores as the first examiner's marks, with their id and the time."""
     from .cells import LETTER, parse
 
     n = 0
-    with _gradebook(root, course_id) as gb:
+    with _gradebook(CourseFolder.open(root, course_id)) as gb:
         cells = [(sub.student.id, a.name, g.name, g.manual_score, g.max_score)
                  for a in gb.assignments for sub in a.submissions for nb in sub.notebooks for g in nb.grades
                  if (parse(g.name) or ("",))[0] == LETTER and g.manual_score is not None
@@ -173,7 +173,7 @@ def snapshot_first(root: Path, examiner: str, course_id: str = "sagssim") -> int
     return n
 
 
-def set_aside_critical(root: Path, student: str, case: str, ref: str, examiner: str, reason: str) -> None:
+def set_aside_critical(root: CourseRef, student: str, case: str, ref: str, examiner: str, reason: str) -> None:
     if not examiner.strip() or not reason.strip():
         raise MarkError("setting a critical error aside needs an examiner id and a reason")
     with closing(connect(root)) as con, con:
@@ -181,8 +181,8 @@ def set_aside_critical(root: Path, student: str, case: str, ref: str, examiner: 
                     " VALUES (?,?,?,?,?,?)", (student, case, ref, examiner.strip(), reason.strip(), now()))
 
 
-def set_asides(root: Path) -> list[dict]:
-    if not (Path(root) / STORE).exists():
+def set_asides(root: CourseRef) -> list[dict]:
+    if not (course_root(root) / STORE).exists():
         return []
     with closing(connect(root)) as con:
         rows = con.execute("SELECT student, assignment AS 'case', ref, examiner, reason, recorded_at FROM set_asides"
@@ -190,12 +190,12 @@ def set_asides(root: Path) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def marks(root: Path) -> pd.DataFrame:
+def marks(root: CourseRef) -> pd.DataFrame:
     with closing(connect(root)) as con:
         return pd.read_sql_query("SELECT * FROM marks ORDER BY id", con)
 
 
-def settlements(root: Path) -> pd.DataFrame:
+def settlements(root: CourseRef) -> pd.DataFrame:
     with closing(connect(root)) as con:
         return pd.read_sql_query("SELECT * FROM settlements ORDER BY id", con)
 
@@ -203,14 +203,14 @@ def settlements(root: Path) -> pd.DataFrame:
 # ---------------------------------------------------------------- pairs and agreement
 
 
-def pairs(root: Path, course_id: str = "sagssim") -> pd.DataFrame:
+def pairs(root: CourseRef, course_id: str | None = None) -> pd.DataFrame:
     """One row per marked cell (or rubric item): the first and the second examiner's latest mark."""
     m = marks(root)
     latest = m.sort_values("id").groupby(["student", "assignment", "grade_id", "rubric_item", "role"]).tail(1)
     first = latest[latest["role"] == "first"].set_index(["student", "assignment", "grade_id", "rubric_item"])
     second = latest[latest["role"] == "second"].set_index(["student", "assignment", "grade_id", "rubric_item"])
     out = []
-    with _gradebook(root, course_id) as gb:
+    with _gradebook(CourseFolder.open(root, course_id)) as gb:
         for key, s in second.iterrows():
             student, case, gid, item = key
             if key in first.index:
@@ -320,37 +320,39 @@ def disagreements(p: pd.DataFrame, tolerance: float = 1.0, cuts: dict[str, float
 # ---------------------------------------------------------------- settlement
 
 
-def settle(root: Path, student: str, case: str, grade_id: str, score: float, examiner: str, reason: str,
-           course_id: str = "sagssim") -> None:
+def settle(root: CourseRef, student: str, case: str, grade_id: str, score: float, examiner: str, reason: str,
+           course_id: str | None = None) -> None:
     """Record the settled score and write it to the gradebook as the cell's confirmed manual score."""
     if not examiner.strip() or not reason.strip():
         raise MarkError("settling needs an examiner id and a reason")
-    p = pairs(root, course_id)
+    course = CourseFolder.open(root, course_id)
+    p = pairs(course)
     row = p[(p["student"] == student) & (p["case"] == case) & (p["grade_id"] == grade_id) & (p["rubric_item"] == "")]
     first = float(row["first"].iloc[0]) if len(row) and pd.notna(row["first"].iloc[0]) else None
     second = float(row["second"].iloc[0]) if len(row) else None
     if first is not None and row["first_examiner"].iloc[0] == "gradebook":
         # keep the gradebook's first mark before it is overwritten, so agreement stays computable
-        record_mark(root, student, case, grade_id, first, "gradebook", "first", course_id=course_id,
+        record_mark(course, student, case, grade_id, first, "gradebook", "first",
                     source="gradebook, before settlement")
-    with _gradebook(root, course_id) as gb:
+    with _gradebook(course) as gb:
         grade = _find_grade(gb, case, grade_id, student)
         if not 0 <= float(score) <= float(grade.max_score):
             raise MarkError(f"score {score} is outside 0–{grade.max_score:g}")
         grade.manual_score = float(score)
         grade.needs_manual_grade = False
         gb.db.commit()
-    with closing(connect(root)) as con, con:
+    with closing(connect(course)) as con, con:
         con.execute("INSERT INTO settlements (student, assignment, notebook, grade_id, score, first_score,"
                     " second_score, examiner, reason, settled_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (student, case, case, grade_id, float(score), first, second, examiner.strip(), reason.strip(),
                      now()))
 
 
-def settle_agreed(root: Path, examiner: str, tolerance: float = 1.0, cuts: dict[str, float] | None = None,
-                  course_id: str = "sagssim") -> int:
+def settle_agreed(root: CourseRef, examiner: str, tolerance: float = 1.0, cuts: dict[str, float] | None = None,
+                  course_id: str | None = None) -> int:
     """Settle every pair that agrees (within tolerance, same side of the cut) to the mean of the two marks."""
-    p = pairs(root, course_id)
+    course = CourseFolder.open(root, course_id)
+    p = pairs(course)
     open_ = disagreements(p, tolerance, cuts)
     todo = p[(p["rubric_item"] == "")].dropna(subset=["first", "second"])
     bad = set(zip(open_["student"], open_["case"], open_["grade_id"], strict=True))
@@ -358,7 +360,7 @@ def settle_agreed(root: Path, examiner: str, tolerance: float = 1.0, cuts: dict[
     for r in todo.itertuples():
         if (r.student, r.case, r.grade_id) in bad:
             continue
-        settle(root, r.student, r.case, r.grade_id, round((r.first + r.second) / 2, 2), examiner,
-               f"Enige bedømmere (forskel {abs(r.first - r.second):g} point): gennemsnittet.", course_id)
+        settle(course, r.student, r.case, r.grade_id, round((r.first + r.second) / 2, 2), examiner,
+               f"Enige bedømmere (forskel {abs(r.first - r.second):g} point): gennemsnittet.")
         n += 1
     return n

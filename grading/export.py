@@ -21,7 +21,7 @@ from simulator.model import Criterion
 
 from . import cells
 from .autograde import Graded, assessed_letter_criteria, graded_submission, load_key
-from .course import gradebook_url
+from .coursedir import CourseFolder, CourseRef
 
 COLUMNS = ["student", "case", "level", "criterion", "item", "choice", "score", "max_score",
            "needs_manual_grade", "flagged", "position", "offered"]
@@ -46,18 +46,19 @@ class Row:
     offered: int | None = None
 
 
-def rows(root: Path, course_id: str = "sagssim") -> list[Row]:
-    root = Path(root).resolve()
+def rows(root: CourseRef, course_id: str | None = None) -> list[Row]:
+    """Every row of the export; the course id is the folder's unless given."""
+    course = CourseFolder.open(root, course_id)
     out: list[Row] = []
-    with Gradebook(gradebook_url(root), course_id) as gb:
+    with Gradebook(course.db_url, course.course_id) as gb:
         for assignment in gb.assignments:
             for student in gb.students:
                 try:
                     sub = gb.find_submission(assignment.name, student.id)
                 except MissingEntry:
                     continue
-                graded = graded_submission(root, assignment.name, student.id)
-                assessed = _assessed(root, graded)
+                graded = graded_submission(course, assignment.name, student.id)
+                assessed = _assessed(course, graded)
                 for nb in sub.notebooks:
                     for grade in sorted(nb.grades, key=lambda g: g.name):
                         parsed = cells.parse(grade.name)
@@ -72,11 +73,11 @@ def rows(root: Path, course_id: str = "sagssim") -> list[Row]:
     return out
 
 
-def _assessed(root: Path, graded: Graded | None) -> set[Criterion] | None:
+def _assessed(course: CourseFolder, graded: Graded | None) -> set[Criterion] | None:
     """Letter criteria assessed on the candidate's path; None: all of them."""
     if graded is None:
         return None
-    _, lib = load_key(str(Path(root) / "keys" / f"{graded.case.id}.yaml"))
+    _, lib = load_key(str(course.key(graded.case.id)))
     return assessed_letter_criteria(graded, lib)
 
 
@@ -97,7 +98,7 @@ def decision_point_rows(graded: Graded | None, case_id: str, student: str, flagg
     return out
 
 
-def write_csv(root: Path, out: Path, course_id: str = "sagssim") -> int:
+def write_csv(root: CourseRef, out: Path, course_id: str | None = None) -> int:
     data = rows(root, course_id)
     with open(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
@@ -107,9 +108,10 @@ def write_csv(root: Path, out: Path, course_id: str = "sagssim") -> int:
     return len(data)
 
 
-def grade_table(root: Path, course_id: str = "sagssim") -> dict[tuple[str, str, str], tuple]:
+def grade_table(root: CourseRef, course_id: str | None = None) -> dict[tuple[str, str, str], tuple]:
     """Every grade cell in the gradebook: (student, assignment, cell) -> (auto, manual, flagged).
     Two gradebooks hold the same grading exactly when their tables are equal."""
-    with Gradebook(gradebook_url(root), course_id) as gb:
+    course = CourseFolder.open(root, course_id)
+    with Gradebook(course.db_url, course.course_id) as gb:
         return {(s.student.id, a.name, g.name): (g.auto_score, g.manual_score, bool(nb.flagged))
                 for a in gb.assignments for s in a.submissions for nb in s.notebooks for g in nb.grades}

@@ -30,6 +30,7 @@ from simulator.model import CRITERIA, CRITERION_LABELS, ChoiceStep
 
 from .cells import CHOICE, LETTER
 from .certify import FAILED, PASSED, PENDING, Decision, Evidence, PassRules
+from .coursedir import CourseFolder
 
 OUTCOME_TEXT = {PASSED: "Bestået", FAILED: "Ikke bestået", PENDING: "Afventer eksaminator"}
 OUTCOME_COLOR = {PASSED: "#2e7d32", FAILED: "#b71c1c", PENDING: "#8a6d00"}
@@ -62,11 +63,11 @@ def _cite(ids, lib) -> str:
     return ", ".join(f"{provs[p].law} {provs[p].paragraph}" for p in ids if p in provs)
 
 
-def _case_info(root: Path | None, case_id: str):
+def _case_info(course: CourseFolder | None, case_id: str):
     """The full case (key) for titles and labels, if the course directory has it."""
-    if root is None:
+    if course is None:
         return None
-    key = root / "keys" / f"{case_id}.yaml"
+    key = course.key(case_id)
     if not key.exists():
         return None
     from .autograde import load_key
@@ -86,7 +87,7 @@ def render(decision: Decision, evidence: Evidence, rules: PassRules, lib, cases:
     """The report as HTML, from grading/templates/certificate.html.j2."""
     from markupsafe import Markup
 
-    cases = cases if cases is not None else {c: _case_info(evidence.root, c) for c in decision.cases}
+    cases = cases if cases is not None else {c: _case_info(evidence.course, c) for c in decision.cases}
     s = decision.student
     title = lambda c: cases[c].title if cases.get(c) is not None else c  # noqa: E731
     provs = lib.provisions
@@ -190,7 +191,7 @@ def write_reports(evidence: Evidence, decisions: dict[str, Decision], rules: Pas
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     case_ids = sorted(set(evidence.cells["case"]))
-    cases = {c: _case_info(evidence.root, c) for c in case_ids}
+    cases = {c: _case_info(evidence.course, c) for c in case_ids}
     files, notes = [], []
     for student, d in sorted(decisions.items()):
         path = out_dir / f"{student}.html"

@@ -86,13 +86,16 @@ def submit_cohort(root: Path, case_ids: list[str], trainees: list[Trainee]) -> d
     each trainee's decision log. Needs `nbgrader generate_assignment` to have run."""
     from simulator.casefile import load_case
 
+    from .coursedir import CourseFolder
+
+    course = CourseFolder.open(root)
     paths: dict[tuple[str, str], list[str]] = {}
     for cid in case_ids:
-        full = load_case(root / "keys" / f"{cid}.yaml")
-        public = load_case(root / "release" / cid / f"{cid}.case.yaml")
+        full = load_case(course.key(cid))
+        public = load_case(course.release(cid) / f"{cid}.case.yaml")
         for t in trainees:
-            folder = root / "submitted" / t.id / cid
-            shutil.copytree(root / "release" / cid, folder)
+            folder = course.submitted(t.id, cid)
+            shutil.copytree(course.release(cid), folder)
             (folder / "timestamp.txt").write_text("2026-11-23 10:00:00.000000 UTC")
             paths[(t.id, cid)] = write_submission(full, public, folder, t)
     return paths
