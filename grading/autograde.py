@@ -26,7 +26,7 @@ from simulator.engine import Result, replay
 from simulator.keys import case_version
 from simulator.model import CRITERION_LABELS, Case, Criterion, LetterStep, as_criterion
 
-from .coursedir import CourseFolder, CourseRef
+from .coursedir import CONFIG_FILE, CourseFolder, CourseRef
 
 if TYPE_CHECKING:  # the letter check itself is imported only where a letter is checked
     from simulator.letter_check import LetterReport
@@ -103,18 +103,22 @@ def explain(graded: Graded, criterion: str, points: float) -> str:
 
 
 def course_key(case_id: str, folder: str | Path = ".") -> Path:
-    """The examiner's key for a case: keys/<case>.yaml in the course folder that holds the
-    submission (found by walking up to nbgrader_config.py), so a moved or copied course grades
-    against its own keys. A path to a key file is taken as it is."""
+    """The examiner's key for a case: the key of the course folder that holds the submission
+    (found by walking up to nbgrader_config.py), so a moved or copied course grades against its
+    own keys. A path to a key file is taken as it is.
+
+    The walk starts above the submission folder: what lies in it was handed in by the candidate,
+    and a config or keys/ there must be neither run nor believed."""
     given = Path(case_id)
     if given.suffix == ".yaml" and given.exists():
         return given
     here = Path(folder).resolve()
-    for root in (here, *here.parents):
-        candidate = root / "keys" / f"{case_id}.yaml"
-        if (root / "nbgrader_config.py").exists() and candidate.exists():
-            return candidate
-    raise FileNotFoundError(f"no keys/{case_id}.yaml in a course folder above {here}")
+    for root in here.parents:
+        if (root / CONFIG_FILE).exists():
+            candidate = CourseFolder.open(root).key(case_id)
+            if candidate.exists():
+                return candidate
+    raise FileNotFoundError(f"no key for {case_id} in a course folder above {here}")
 
 
 def criterion_points(criterion: str, key: str, points: float, folder: str = ".") -> float:

@@ -139,3 +139,21 @@ def test_commands_use_the_folders_course_id(tmp_path):
     with Gradebook(CourseFolder.open(root).db_url, COURSE_ID) as gb:
         assert sorted(c.id for c in gb.db.query(Course).all()) == sorted([COURSE_ID, "andet"])
 
+
+def test_a_key_or_config_handed_in_with_a_submission_is_never_read(tmp_path):
+    """The grading cell finds its key by walking up from the submission folder. That folder holds what
+    the candidate handed in: a config there would run, a key there would grade the candidate by their
+    own answers. The walk starts above it."""
+    from grading.autograde import course_key
+
+    root = build(tmp_path)
+    course = CourseFolder.open(root)
+    submission = course.autograded("kursist", "minimal")
+    (submission / "keys").mkdir(parents=True)
+    shutil.copy2(course.key("minimal"), submission / "keys" / "minimal.yaml")
+    marker = tmp_path / "ran"
+    (submission / "nbgrader_config.py").write_text(f"open({str(marker)!r}, 'w').close()\n"
+                                                   "c = get_config()  # noqa: F821\n"
+                                                   'c.SagssimReview.key_dir = "keys"\n')
+    assert course_key("minimal", submission) == course.key("minimal")
+    assert not marker.exists()
