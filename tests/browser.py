@@ -115,13 +115,6 @@ class LabServer:
             return ""
 
 
-def _lab_settings(settings_dir: Path) -> None:
-    """User settings that keep the test page quiet: no news/update toasts over the widgets."""
-    notif = settings_dir / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    notif.parent.mkdir(parents=True, exist_ok=True)
-    notif.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8")
-
-
 @contextlib.contextmanager
 def jupyter_lab(root: Path, env: dict[str, str] | None = None) -> Iterator[LabServer]:
     """Run JupyterLab on a free port with `root` as its root directory; always stop it."""
@@ -132,7 +125,6 @@ def jupyter_lab(root: Path, env: dict[str, str] | None = None) -> Iterator[LabSe
     home = root.parent / f".{root.name}-jupyter"
     for sub in ("config", "runtime", "settings", "workspaces"):
         (home / sub).mkdir(parents=True, exist_ok=True)
-    _lab_settings(home / "settings")
     port, token = free_port(), secrets.token_hex(16)
     jupyter = Path(sys.executable).with_name("jupyter")
     cmd = [
@@ -143,7 +135,6 @@ def jupyter_lab(root: Path, env: dict[str, str] | None = None) -> Iterator[LabSe
         f"--ServerApp.root_dir={root}",
         f"--LabApp.user_settings_dir={home / 'settings'}",
         f"--LabApp.workspaces_dir={home / 'workspaces'}",
-        "--LabApp.news_url=None",
         "--ServerApp.terminals_enabled=False",
         "--ServerApp.allow_root=True",  # CI containers run as root
     ]

@@ -346,6 +346,8 @@ def _play(page, lab, nb_name, case, walk, letter_step, log_path, timings) -> Non
     root.locator("h3", has_text="Sådan gik det pr. kriterium").scroll_into_view_if_needed()
     page.wait_for_timeout(300)  # let the chart image decode
     save_screenshot(page, "debrief.png", page.locator(".jp-NotebookPanel").first)
+    # after a whole case, JupyterLab has not asked (in English) whether to fetch Jupyter news
+    expect(page.locator(".Toastify__toast")).to_have_count(0)
 
 
 def _model_letter(case, walk, letter_step: LetterStep) -> str:
