@@ -29,11 +29,13 @@ setup: $(STAMP)
 # changes the tracked course/*.ipynb; each start brings in notebooks that changed in course/ and
 # keeps the decision logs. Instructor notebooks (9*) stay in course/ only.
 KURSUS ?= mit-kursus
+# Self-study has no use for nbgrader's menus and buttons: this config folder hides its lab extension.
+COURSE_CONFIG_PATH := $(CURDIR)/jupyter-config/course$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
 
 course: setup
 	$(BIN)/python -m simulator.jupyter_install
 	$(BIN)/python -m simulator.course_files "$(KURSUS)"
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(abspath $(KURSUS))" --LabApp.default_url=/lab/tree/00-start.ipynb --port=$(PORT) $(ALLOW_ROOT)
+	JUPYTER_CONFIG_PATH="$(COURSE_CONFIG_PATH)" $(BIN)/jupyter lab --ServerApp.root_dir="$(abspath $(KURSUS))" --LabApp.default_url=/lab/tree/00-start.ipynb --port=$(PORT) $(ALLOW_ROOT)
 
 # Debian packages the tests need: Chromium (browser tests, PDF reports), JupyterHub's proxy
 # and PostgreSQL (scale tests). Idempotent; see the script for why each is there.

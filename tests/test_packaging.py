@@ -87,6 +87,14 @@ def test_the_course_command_serves_the_start_page(tmp_path):
         except urllib.error.HTTPError as exc:
             location = exc.headers.get("Location", "")
         assert location and "/lab/tree/00-start.ipynb" in location, location
+
+        # the page JupyterLab serves leaves nbgrader's menus and buttons out of self-study
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab/tree/00-start.ipynb?token={token}",
+                                    timeout=10) as r:
+            html = r.read().decode("utf-8")
+        page_config = json.loads(html.split('id="jupyter-config-data"', 1)[1].split(">", 1)[1].split("</script>")[0])
+        assert "@jupyter/nbgrader" in page_config["disabledExtensions"], page_config["disabledExtensions"]
+        assert "sagssim-autorun" not in page_config["disabledExtensions"]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
