@@ -353,7 +353,7 @@ def _partshoering(col: _Collector, reading: LetterReading, exp: LetterExpectatio
     ev = _ev(h.evidence[0]) if h.evidence else ""
     if exp.hearing.flag in flags:
         if h.claims_not_heard:
-            col.wrong("ph-hoering", ev, dokument=doc)
+            col.wrong("ph-hoering", _ev(h.denial) if h.denial else ev, dokument=doc)
         else:
             col.ok("ph-hoering", h.claims_heard, ev, dokument=doc)
         # `response: []` written out (not merely left out) on a path that heard her: she never answered

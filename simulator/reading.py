@@ -205,6 +205,8 @@ def _is_heading(line: str) -> bool:
     if (TERSE.match(line) or TERSE_END.match(line)) and len(words) <= 14 and not re.search(r"[.!?;]$", line) \
             and not BULLET.match(line):
         return True  # "Følgeskab til NA og værestedet: ikke bevilget" heads the section about it
+    if line.endswith("?") and len(words) <= 20 and not re.search(r"[.!?;]", line[:-1]) and not BULLET.match(line):
+        return True  # a letter set out as questions and answers: "Hvorfor får jeg mindre hjælp til posten?"
     return 0 < len(words) <= 8 and not re.search(r"[.!?,;]$", line) and not BULLET.match(line) \
         and line[:1].isupper() and ":" not in line[:-1]
 
@@ -403,6 +405,7 @@ class HearingReading:
     response_claimed: bool = False  # the letter says she answered, in any words
     no_response: bool = False  # the letter says she did not answer ("vi har ikke hørt fra dig")
     content_told: bool = False  # the letter tells what the adverse document says
+    denial: Evidence | None = None  # the sentence that says she was not heard
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -849,7 +852,10 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             act.outcome = "delvis"  # both, or a cut
         if act.lumped and act.reasoned_alone:
             act.lumped = False
-        if act.outcome in ("bevilget", "delvis") and act.hours is None and total is not None:
+        # ... but not when the total is split among activities it names ("i alt 5 timer (4 til
+        # struktur, 1 til posten)"): each has a share, which the total is not
+        if act.outcome in ("bevilget", "delvis") and act.hours is None and total is not None \
+                and sum(_groups_match(total, a.terms) is not None for a in expect.activities) < 2:
             q = next(q for q in quantities(total.tokens) if q.unit_weeks is None)
             (act.hours, act.per), act.scope_evidence = _per_week(total, q), _ev(total)
     return list(acts.values())
@@ -861,9 +867,12 @@ def _scope_hours(s: Sentence, acts: dict[str, ActivityReading], in_scope: set[st
     går med at planlægge"), nor the hours she applied for ("du søgte om en time mere om ugen"); hours
     stated with the decision win over hours said in passing."""
     hours = [q for q in quantities(s.tokens) if q.unit_weeks is None]
+    lex = lexicon()
+    if len(named) > 1:  # "i alt 5 timer (4 til struktur, 1 til posten)": the total is no one activity's
+        totals = s.positions(lex["total_words"])
+        hours = [q for q in hours if not any(q.start - 3 <= t < q.start for t in totals)]
     if not hours:
         return
-    lex = lexicon()
     scope_here = s.any(lex["help_nouns"]) and not any(s.any(lex[k]) for k in (
         "perceiving", "reporting_verbs", "applied", "attribution"))
     for aid in in_scope:
@@ -1164,7 +1173,11 @@ def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> Argume
             out.restated = True
             out.evidence.append(_ev(s))
             answer = s.any(lex["answer_markers"])
-            if ((answer and answer not in ("=men", "=dog"))
+            # her own question (a letter set out as her questions and our answers): what follows it
+            # is the kommune's answer
+            asked = s.text.rstrip().endswith("?") and s.any(lex["citizen_question"]) and any(
+                x.heading == s.heading and not x.text.rstrip().endswith("?") for x in sents[s.index + 1:s.index + 2])
+            if asked or ((answer and answer not in ("=men", "=dog"))
                     or _answered_after(sents, s, 3, lambda x: _her_voice(x, arg))):
                 out.answered = True
         elif s.any(lex["answer_markers"]) and (s.has("vi") or s.has("kommunen")):
@@ -1191,7 +1204,7 @@ def _attributed(sents: list[Sentence], s: Sentence) -> bool:
     """The sentence reports the citizen's view: it says so, its section is about her argument,
     or the sentence before it in the same section said so."""
     lex = lexicon()
-    if s.any(lex["attribution"]):
+    if s.any(lex["attribution"]) or (s.text.rstrip().endswith("?") and s.any(lex["citizen_question"])):
         return True
     if s.heading and s.heading != s.text and _heading_sentence(s.heading).any(lex["attribution_headings"]):
         return True
@@ -1216,6 +1229,7 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
     named = [_groups_match(s, h.terms) is not None or h.document in mentions[s.index] for s in sents]
     explicit_words = lex["hearing_explicit"]
     context = False  # the sentence before was about the høring: "Vi sendte dig notatet. Du svarede, at ..."
+    conditional = False  # "Uden dit svar var hjælpen stoppet": what her answer changed
     for s in sents:
         # the document may be named in the section's heading or just before: "Ergoterapeutens notat" /
         # "... Vi har ikke sendt notatet til dig."
@@ -1233,7 +1247,12 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
             out.no_response = context = True  # "vi har ikke hørt fra dig": silence, not a denial of the høring
             out.evidence.append(_ev(s))
             continue
+        if 0 in s.positions(lex["hearing_conditional"]):
+            out.response_claimed = context = conditional = True
+            continue
         hear = s.positions(lex["hearing_sent"])
+        if named[s.index] or _heading_names(s, h.terms, doc_names):
+            hear = tuple(sorted(hear + s.positions(lex["hearing_weak"])))
         answer_next = was_context and s.any(lex["response_words"])  # "Vi sendte dig notatet. Du svarede, at ..."
         if not (hear and about) and not answer_next:
             continue
@@ -1246,6 +1265,7 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
             continue  # "du havde ikke set notatet [da vi traf den første afgørelse]": history, not this decision
         if denied and near_doc:
             out.claims_not_heard = True
+            out.denial = out.denial or _ev(s)
             out.evidence.append(_ev(s))
         elif invites:
             out.offers_now = True  # "har du bemærkninger, så ring": a chance to comment now, no claim
@@ -1269,7 +1289,7 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
         out.response_stated = out.response_used = out.response_claimed
     if out.response_stated and not out.response_used:
         # what the answer meant may stand elsewhere: "vi har lagt vægt på det, du har fortalt"
-        out.response_used = any(x.any(lex["response_refs"]) and (x.any(lex["answer_markers"]) or x.any(lex["weighing"]))
+        out.response_used = conditional or any(x.any(lex["response_refs"]) and (x.any(lex["answer_markers"]) or x.any(lex["weighing"]))
                                 for x in sents)
     return out
 
