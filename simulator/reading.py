@@ -780,11 +780,15 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             terse_verdict = {aid: said for aid, i in named.items() if i < cut}
         # verdict per activity: in the clause that names it, else the nearest clause with a verdict
         clause_verdicts = [(a, b, _verdict(s, a, b)) for a, b, _ in s.clauses]
+        # a verbless clause with a negation takes the opposite of the last clause with a verb of its own:
+        # "du får hjælp ..., men ikke besøg hver dag og ikke en hjemmehjælper" (both refused)
         last = None
         inherited = []
         for a, b, v in clause_verdicts:
             if v is None and last is not None:
-                v = ("refuse" if last == "grant" else "grant") if s.in_span(lex["negation"], a, b) else None
+                inherited.append((a, b, ("refuse" if last == "grant" else "grant")
+                                  if s.in_span(lex["negation"], a, b) else None))
+                continue
             inherited.append((a, b, v))
             if v is not None:
                 last = v
