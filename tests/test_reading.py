@@ -298,3 +298,46 @@ def test_an_activity_decided_under_another_activitys_rule(library):
     found = {t: [i for i in assess_on_path(t, case, library).items if i.id == "bg-forkert-regel"]
              for t in (right, wrong)}
     assert not found[right] and found[wrong][0].kind == "fejl"
+
+
+# ---------------------------------------------------------------- issue 10, round 3: from the blind batch 2
+
+
+def test_a_question_in_her_voice_heads_the_answer_under_it(provisions):
+    text = ("Dine spørgsmål\n"
+            "Hvorfor skal jeg bruge så mange kræfter?\n"
+            "Det koster dig kræfter at klare dig. Vi har set på det, og du får støtte til struktur.")
+    r = read(text, provisions)
+    heads = [s for s in sentences(text) if s.text == s.heading]
+    assert [s.text for s in heads] == ["Dine spørgsmål", "Hvorfor skal jeg bruge så mange kræfter?"]
+    assert r.argument.restated and r.argument.answered
+    # a question in the kommune's own voice is not hers
+    ours = read("Hvorfor har vi set på kræfter?\nDet koster dig kræfter.", provisions).argument
+    assert not ours.restated
+
+
+def test_got_speaks_of_the_hearing_only_with_the_document_named(provisions):
+    heard = read("Vi sendte ergoterapeutens notat til dig. Du svarede, at det var forkert. "
+                 "Du har ikke fået det bedre siden sidst.", provisions).hearing
+    assert heard.claims_heard and not heard.claims_not_heard
+    denied = read("Du har ikke fået ergoterapeutens notat.", provisions).hearing
+    assert denied.claims_not_heard
+    assert denied.denial is not None and "ikke fået" in denied.denial.text
+
+
+def test_her_answer_as_a_condition_tells_what_it_changed(provisions):
+    h = read("Vi sendte ergoterapeutens notat til dig. Uden dit svar var støtten til struktur stoppet.",
+             provisions).hearing
+    assert h.claims_heard and not h.claims_not_heard and h.response_claimed
+
+
+def test_a_total_split_among_activities_is_no_ones_hours(provisions):
+    r = read("Du får støtte til struktur, men ikke til budget. Fra maj i alt 5 timer om ugen "
+             "(3 til struktur, 2 til ugeplan og budget).", provisions)
+    assert next(a for a in r.activities if a.id == "struktur").hours != (5, 5)
+
+
+def test_every_negated_verbless_clause_refuses(provisions):
+    r = read("Du får støtte til struktur i 2 timer om ugen, men ikke til budget og ikke til indkøb.", provisions)
+    assert {a.id: a.outcome for a in r.activities} == {"struktur": "bevilget", "budget": "afslag",
+                                                       "indkoeb": "afslag"}
