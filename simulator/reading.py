@@ -1346,7 +1346,14 @@ def _says_she_answered(s: Sentence) -> bool:
     lex = lexicon()
     hits = s.positions(lex["response_words"])
     asks = s.positions(lex["hearing_request"])
-    return any(not any(s.clause_of(i)[:2] == s.clause_of(j)[:2] for j in asks) for i in hits)
+    # a deadline word marks a request beside a noun ("send dine bemærkninger inden 7. oktober"), not
+    # beside her own verb ("du har inden fristen telefonisk oplyst, at ...")
+    deadlines = set(s.positions(lex["hearing_deadline"]))
+
+    def asked(i: int) -> bool:
+        return any(s.clause_of(i)[:2] == s.clause_of(j)[:2] for j in asks
+                   if not (j in deadlines and s.tokens[i].low == "du"))
+    return any(not asked(i) for i in hits)
 
 
 @lru_cache(maxsize=1)

@@ -341,3 +341,17 @@ def test_every_negated_verbless_clause_refuses(provisions):
     r = read("Du får støtte til struktur i 2 timer om ugen, men ikke til budget og ikke til indkøb.", provisions)
     assert {a.id: a.outcome for a in r.activities} == {"struktur": "bevilget", "budget": "afslag",
                                                        "indkoeb": "afslag"}
+
+
+@pytest.mark.parametrize("text, field, value", [
+    # her answer, told with the verb after an "og": "du ringede ... og sagde, at ..."
+    ("Vi sendte ergoterapeutens notat til dig. Du ringede den 27. november og sagde, at det var forkert.",
+     "response_claimed", True),
+    ("Vi sendte ergoterapeutens notat til dig. Du har inden fristen telefonisk oplyst, at det var forkert.",
+     "response_claimed", True),
+    # someone else who rang and told is not her answer
+    ("Vi sendte ergoterapeutens notat til dig. Bostøtten ringede og fortalte, at alt gik godt.",
+     "response_claimed", False),
+])
+def test_more_hearing_wordings(text, field, value, provisions):
+    assert getattr(read(text, provisions).hearing, field) is value
