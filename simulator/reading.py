@@ -1008,12 +1008,15 @@ def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tupl
             continue  # "ergoterapeutens notat viser, at ...": naming the document does not state what it says
         out.found, out.contradicted, out.evidence, out.at = True, False, _ev(s), i
         attributions = _attributions(s, sources)
+        lex = lexicon()
+        voice = s.positions(lex["attribution"]) + s.positions(lex["response_words"])
+        if voice:  # "du oplyste, at udtalelsen er skrevet i en god periode": the document is what she spoke of
+            attributions = [a for a in attributions if a.back or a.name_at < min(voice)]
         out.reported = any(j > a.at for a in attributions if not a.back for j in positions) or any(
             j < a.at for a in attributions if a.back for j in positions)
         source, name_at = _source_of(attributions, i, fact.document, positions)
         # "Distriktspsykiatrien skriver, at ...": the source is the fact's own word
         out.names_itself = name_at in positions
-        lex = lexicon()
         own_voice = s.any(lex["attribution"]) or s.any(lex["response_words"]) or s.any(lex["perceiving"])
         if source is None and not own_voice:  # "du svarede, at ...": her own words, whatever confirms them next
             nxt = sents[s.index + 1] if s.index + 1 < len(sents) else None

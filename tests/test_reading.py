@@ -355,3 +355,10 @@ def test_every_negated_verbless_clause_refuses(provisions):
 ])
 def test_more_hearing_wordings(text, field, value, provisions):
     assert getattr(read(text, provisions).hearing, field) is value
+
+
+def test_a_document_she_speaks_of_is_not_the_source_of_what_she_said(provisions):
+    said = read("Du oplyste, at ergoterapeutens notat er skrevet på en dag, hvor din dagbog har få timer.", provisions)
+    assert said.facts[0].found and said.facts[0].document_named != "notat"
+    # the same words with the document reporting are still put down to it
+    assert read("Ergoterapeutens notat viser, at din dagbog har få timer.", provisions).facts[0].document_named == "notat"
