@@ -362,3 +362,9 @@ def test_a_document_she_speaks_of_is_not_the_source_of_what_she_said(provisions)
     assert said.facts[0].found and said.facts[0].document_named != "notat"
     # the same words with the document reporting are still put down to it
     assert read("Ergoterapeutens notat viser, at din dagbog har få timer.", provisions).facts[0].document_named == "notat"
+
+
+def test_her_main_argument_under_its_own_name(provisions):
+    arg = read("Dit hovedargument: at det koster dig mange kræfter. Svar: Vi imødekommer det med støtte til struktur.",
+               provisions).argument
+    assert arg.restated and arg.answered
