@@ -368,3 +368,11 @@ def test_her_main_argument_under_its_own_name(provisions):
     arg = read("Dit hovedargument: at det koster dig mange kræfter. Svar: Vi imødekommer det med støtte til struktur.",
                provisions).argument
     assert arg.restated and arg.answered
+
+
+def test_someone_else_who_rings_is_no_referral(provisions):
+    told = read("Derfor står det i din handleplan, at værestedet ringer til mig, hvis du bliver væk, og at "
+                "vi tager praktisk hjælp til rengøring op på mødet.", provisions).other_help[0]
+    assert not told.referred
+    sent = read("Ring til hjemmeplejen, hvis du vil have praktisk hjælp til rengøring.", provisions).other_help[0]
+    assert sent.referred
