@@ -146,6 +146,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_double_mark(args: argparse.Namespace) -> int:
+    from . import agreement
     from . import double_marking as dm
     from .coursedir import CourseFolder
 
@@ -158,9 +159,9 @@ def cmd_double_mark(args: argparse.Namespace) -> int:
     elif args.action == "agree":
         cuts = dict(_rules(args).cuts)
         p = dm.pairs(root)
-        table = dm.agreement(p, cuts)
+        table = agreement.agreement(p, cuts)
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-        open_ = dm.disagreements(p, args.tolerance, cuts, dm.settlements(root))
+        open_ = agreement.disagreements(p, args.tolerance, cuts, dm.settlements(root))
         print(f"\n{len(open_)} disagreement(s) to settle")
         if len(open_):
             print(open_[["student", "case", "grade_id", "first", "second", "first_examiner",

@@ -1296,8 +1296,8 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
         out.response_stated = out.response_used = out.response_claimed
     if out.response_stated and not out.response_used:
         # what the answer meant may stand elsewhere: "vi har lagt vægt på det, du har fortalt"
-        out.response_used = conditional or any(x.any(lex["response_refs"]) and (x.any(lex["answer_markers"]) or x.any(lex["weighing"]))
-                                for x in sents)
+        out.response_used = conditional or any(
+            x.any(lex["response_refs"]) and (x.any(lex["answer_markers"]) or x.any(lex["weighing"])) for x in sents)
     return out
 
 

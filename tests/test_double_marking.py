@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from nbgrader.api import Gradebook
 
+from grading import agreement as ag
 from grading import double_marking as dm
 from simulator.cli import main
 from simulator.model import CRITERIA
@@ -67,7 +68,7 @@ def test_known_disagreement_gives_the_expected_kappa(course, tmp_path):
     assert dm.import_csv(course, second_marks(tmp_path, flips=10)) == N * 4
     p = dm.pairs(course)
     assert len(p) == N * 4 and set(p["first_examiner"]) == {"gradebook"} and set(p["second_examiner"]) == {"E2"}
-    table = dm.agreement(p, {c: 0.6 for c in CRITERIA}).set_index("key")
+    table = ag.agreement(p, {c: 0.6 for c in CRITERIA}).set_index("key")
     row = table.loc["begrundelse"]
     assert row["n"] == N and row["exact"] == pytest.approx(0.8)
     assert row["kappa"] == pytest.approx(0.6)
@@ -87,15 +88,15 @@ def test_kappa_matches_hand_computation_on_unbalanced_table():
     # table [[20, 5], [10, 15]]: p_o = 0.7, p_e = 0.5·0.6 + 0.5·0.4 = 0.5 → κ = 0.4
     a = [0] * 25 + [1] * 25
     b = [0] * 20 + [1] * 5 + [0] * 10 + [1] * 15
-    assert dm.cohen_kappa(a, b, [0, 1]) == pytest.approx(0.4)
+    assert ag.cohen_kappa(a, b, [0, 1]) == pytest.approx(0.4)
     # an unused category must not change κ
-    assert dm.cohen_kappa(a, b, [0, 1, 2]) == pytest.approx(0.4)
+    assert ag.cohen_kappa(a, b, [0, 1, 2]) == pytest.approx(0.4)
 
 
 def test_disagreements_are_listed_and_settled_into_the_gradebook(course, tmp_path):
     dm.import_csv(course, second_marks(tmp_path, flips=4, crit="klagevejledning"))
     cuts = {c: 0.6 for c in CRITERIA}
-    open_ = dm.disagreements(dm.pairs(course), 1.0, cuts)
+    open_ = ag.disagreements(dm.pairs(course), 1.0, cuts)
     assert len(open_) == 4 and set(open_["grade_id"]) == {"brev-klagevejledning"} and open_["across_cut"].all()
     first = open_.iloc[0]
     dm.settle(course, first["student"], CASE, first["grade_id"], 6.5, "Censor-1",
@@ -106,10 +107,10 @@ def test_disagreements_are_listed_and_settled_into_the_gradebook(course, tmp_pat
     settled = dm.settlements(course)
     assert settled.iloc[0]["examiner"] == "Censor-1" and settled.iloc[0]["settled_at"].startswith("20")
     assert settled.iloc[0]["first_score"] == first["first"] and settled.iloc[0]["second_score"] == first["second"]
-    left = dm.disagreements(dm.pairs(course), 1.0, cuts, dm.settlements(course))
+    left = ag.disagreements(dm.pairs(course), 1.0, cuts, dm.settlements(course))
     assert len(left) == 3
     # the first mark survives the overwrite in the gradebook: agreement is unchanged
-    agreement = dm.agreement(dm.pairs(course), cuts).set_index("key")
+    agreement = ag.agreement(dm.pairs(course), cuts).set_index("key")
     assert agreement.loc["klagevejledning", "exact"] == pytest.approx(46 / 50)
 
 
@@ -150,7 +151,7 @@ def test_rubric_item_agreement_and_snapshot(course):
         dm.record_mark(course, f"k{i:02d}", CASE, "brev-klagevejledning", met, "E1", "first", rubric_item="kv-frist")
         dm.record_mark(course, f"k{i:02d}", CASE, "brev-klagevejledning", met if i >= 4 else 1 - met, "E2",
                        "second", rubric_item="kv-frist")
-    table = dm.agreement(dm.pairs(course)).set_index("key")
+    table = ag.agreement(dm.pairs(course)).set_index("key")
     row = table.loc["klagevejledning/kv-frist"]
     assert row["n"] == 20 and row["exact"] == pytest.approx(0.8) and row["kappa"] == pytest.approx(0.6)
 
