@@ -30,6 +30,8 @@ import pandas as pd
 
 from simulator.model import CRITERIA, CRITERION_LABELS
 
+from .reliability import cronbach_alpha
+
 LOW_DISCRIMINATION = 0.20
 MIN_N = 10
 # Below this many candidates, α, discrimination and decision consistency are too unstable to
@@ -81,18 +83,6 @@ def cell_matrix(cells: pd.DataFrame, criterion: str | None = None) -> pd.DataFra
 
 
 # ---------------------------------------------------------------- reliability
-
-
-def cronbach_alpha(matrix: pd.DataFrame | np.ndarray) -> float:
-    """Cronbach's α = k/(k−1)·(1 − Σ var(item) / var(total)), on complete rows (listwise)."""
-    x = np.asarray(pd.DataFrame(matrix).dropna(axis=0, how="any"), dtype=float)
-    n, k = x.shape
-    if k < 2 or n < 2:
-        return float("nan")
-    total_var = x.sum(axis=1).var(ddof=1)
-    if total_var == 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var))
 
 
 def reliability(cells: pd.DataFrame) -> pd.DataFrame:

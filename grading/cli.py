@@ -146,8 +146,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_double_mark(args: argparse.Namespace) -> int:
-    from . import agreement
     from . import double_marking as dm
+    from . import reliability, settlement
     from .coursedir import CourseFolder
 
     root = CourseFolder.open(args.dir, args.course_id)  # the course id is settled here, once
@@ -159,9 +159,9 @@ def cmd_double_mark(args: argparse.Namespace) -> int:
     elif args.action == "agree":
         cuts = dict(_rules(args).cuts)
         p = dm.pairs(root)
-        table = agreement.agreement(p, cuts)
+        table = reliability.agreement(p, cuts)
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-        open_ = agreement.disagreements(p, args.tolerance, cuts, dm.settlements(root))
+        open_ = reliability.disagreements(p, args.tolerance, cuts, dm.settlements(root))
         print(f"\n{len(open_)} disagreement(s) to settle")
         if len(open_):
             print(open_[["student", "case", "grade_id", "first", "second", "first_examiner",
@@ -170,10 +170,10 @@ def cmd_double_mark(args: argparse.Namespace) -> int:
             open_.to_csv(args.out, index=False)
     elif args.action == "settle":
         if args.agreed:
-            n = dm.settle_agreed(root, args.examiner, args.tolerance, dict(_rules(args).cuts))
+            n = settlement.settle_agreed(root, args.examiner, args.tolerance, dict(_rules(args).cuts))
             print(f"{n} agreed cell(s) settled to the mean of the two marks")
         else:
-            dm.settle(root, args.student, args.case, args.item, args.score, args.examiner, args.reason)
+            settlement.settle(root, args.student, args.case, args.item, args.score, args.examiner, args.reason)
             print(f"settled {args.student}/{args.case}/{args.item} = {args.score:g}; gradebook updated")
     elif args.action == "set-aside":
         dm.set_aside_critical(root, args.student, args.case, args.ref, args.examiner, args.reason)

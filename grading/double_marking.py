@@ -1,4 +1,4 @@
-"""Double marking of letters: a second examiner's scores beside nbgrader's, agreement, settlement.
+"""Double marking of letters, the store: a second examiner's scores beside nbgrader's, and their pairs.
 
 nbgrader keeps one manual score per grade cell and records neither who gave it
 nor when. Sagssim keeps its own append-only SQLite store beside the gradebook,
@@ -15,7 +15,7 @@ Rows are only ever added; the latest row per key counts, the earlier ones are
 the audit trail. `pairs` lines up each second mark with its first: the first
 examiner's recorded mark if there is one, otherwise the gradebook's confirmed
 manual score. How well the pairs agree is computed, without any I/O, in
-`grading/agreement.py`.
+`grading/reliability.py`; settlement is `grading/settlement.py`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import pandas as pd
 
 from simulator.errors import SagssimError
 
-from .agreement import disagreements
 from .coursedir import CourseFolder, CourseRef, course_root
 
 STORE = "double-marking.db"
@@ -74,13 +73,13 @@ def connect(root: CourseRef) -> sqlite3.Connection:
     return con
 
 
-def _gradebook(course: CourseFolder):
+def open_gradebook(course: CourseFolder):
     from nbgrader.api import Gradebook
 
     return Gradebook(course.db_url, course.course_id)
 
 
-def _find_grade(gb, case: str, grade_id: str, student: str):
+def find_grade(gb, case: str, grade_id: str, student: str):
     from nbgrader.api import MissingEntry
 
     try:
@@ -101,8 +100,8 @@ def record_mark(root: CourseRef, student: str, case: str, grade_id: str, score: 
         raise MarkError("an examiner id is required")
     if role not in ("first", "second"):
         raise MarkError(f"role must be 'first' or 'second', not {role!r}")
-    with _gradebook(CourseFolder.open(root, course_id)) as gb:
-        grade = _find_grade(gb, case, grade_id, student)
+    with open_gradebook(CourseFolder.open(root, course_id)) as gb:
+        grade = find_grade(gb, case, grade_id, student)
         max_score = float(grade.max_score)
     limit = 1.0 if rubric_item else max_score  # a rubric item is met (1) or not (0), or a share of it
     if not 0 <= float(score) <= limit:
@@ -129,12 +128,12 @@ def import_csv(root: CourseRef, path: Path, examiner: str | None = None, role: s
     if rows and not need <= set(rows[0]):
         raise MarkError(f"{path}: the header must name the columns {', '.join(sorted(need))}")
     problems, clean = [], []
-    with _gradebook(CourseFolder.open(root, course_id)) as gb:
+    with open_gradebook(CourseFolder.open(root, course_id)) as gb:
         for n, row in enumerate(rows, start=2):
             who = (row.get("examiner") or examiner or "").strip()
             try:
                 score = float(str(row["score"]).replace(",", "."))
-                grade = _find_grade(gb, row["case"].strip(), row["item"].strip(), row["student"].strip())
+                grade = find_grade(gb, row["case"].strip(), row["item"].strip(), row["student"].strip())
                 limit = 1.0 if (row.get("rubric_item") or "").strip() else float(grade.max_score)
                 if not 0 <= score <= limit:
                     raise MarkError(f"score {score:g} is outside 0–{limit:g}")
@@ -161,7 +160,7 @@ def snapshot_first(root: CourseRef, examiner: str, course_id: str | None = None)
     from .cells import LETTER, parse
 
     n = 0
-    with _gradebook(CourseFolder.open(root, course_id)) as gb:
+    with open_gradebook(CourseFolder.open(root, course_id)) as gb:
         cells = [(sub.student.id, a.name, g.name, g.manual_score, g.max_score)
                  for a in gb.assignments for sub in a.submissions for nb in sub.notebooks for g in nb.grades
                  if (parse(g.name) or ("",))[0] == LETTER and g.manual_score is not None
@@ -201,7 +200,7 @@ def settlements(root: CourseRef) -> pd.DataFrame:
         return pd.read_sql_query("SELECT * FROM settlements ORDER BY id", con)
 
 
-# ---------------------------------------------------------------- pairs and agreement
+# ---------------------------------------------------------------- pairs
 
 
 def pairs(root: CourseRef, course_id: str | None = None) -> pd.DataFrame:
@@ -211,13 +210,13 @@ def pairs(root: CourseRef, course_id: str | None = None) -> pd.DataFrame:
     first = latest[latest["role"] == "first"].set_index(["student", "assignment", "grade_id", "rubric_item"])
     second = latest[latest["role"] == "second"].set_index(["student", "assignment", "grade_id", "rubric_item"])
     out = []
-    with _gradebook(CourseFolder.open(root, course_id)) as gb:
+    with open_gradebook(CourseFolder.open(root, course_id)) as gb:
         for key, s in second.iterrows():
             student, case, gid, item = key
             if key in first.index:
                 f_score, f_who = float(first.loc[key, "score"]), first.loc[key, "examiner"]
             elif not item:
-                g = _find_grade(gb, case, gid, student)
+                g = find_grade(gb, case, gid, student)
                 if g.manual_score is None or g.needs_manual_grade:
                     f_score, f_who = np.nan, ""
                 else:
@@ -229,52 +228,3 @@ def pairs(root: CourseRef, course_id: str | None = None) -> pd.DataFrame:
                         "first": f_score, "second": float(s["score"]), "first_examiner": f_who,
                         "second_examiner": s["examiner"]})
     return pd.DataFrame(out, columns=PAIR_COLUMNS)
-
-
-# ---------------------------------------------------------------- settlement
-
-
-def settle(root: CourseRef, student: str, case: str, grade_id: str, score: float, examiner: str, reason: str,
-           course_id: str | None = None) -> None:
-    """Record the settled score and write it to the gradebook as the cell's confirmed manual score."""
-    if not examiner.strip() or not reason.strip():
-        raise MarkError("settling needs an examiner id and a reason")
-    course = CourseFolder.open(root, course_id)
-    p = pairs(course)
-    row = p[(p["student"] == student) & (p["case"] == case) & (p["grade_id"] == grade_id) & (p["rubric_item"] == "")]
-    first = float(row["first"].iloc[0]) if len(row) and pd.notna(row["first"].iloc[0]) else None
-    second = float(row["second"].iloc[0]) if len(row) else None
-    if first is not None and row["first_examiner"].iloc[0] == "gradebook":
-        # keep the gradebook's first mark before it is overwritten, so agreement stays computable
-        record_mark(course, student, case, grade_id, first, "gradebook", "first",
-                    source="gradebook, before settlement")
-    with _gradebook(course) as gb:
-        grade = _find_grade(gb, case, grade_id, student)
-        if not 0 <= float(score) <= float(grade.max_score):
-            raise MarkError(f"score {score} is outside 0–{grade.max_score:g}")
-        grade.manual_score = float(score)
-        grade.needs_manual_grade = False
-        gb.db.commit()
-    with closing(connect(course)) as con, con:
-        con.execute("INSERT INTO settlements (student, assignment, notebook, grade_id, score, first_score,"
-                    " second_score, examiner, reason, settled_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (student, case, case, grade_id, float(score), first, second, examiner.strip(), reason.strip(),
-                     now()))
-
-
-def settle_agreed(root: CourseRef, examiner: str, tolerance: float = 1.0, cuts: dict[str, float] | None = None,
-                  course_id: str | None = None) -> int:
-    """Settle every pair that agrees (within tolerance, same side of the cut) to the mean of the two marks."""
-    course = CourseFolder.open(root, course_id)
-    p = pairs(course)
-    open_ = disagreements(p, tolerance, cuts)
-    todo = p[(p["rubric_item"] == "")].dropna(subset=["first", "second"])
-    bad = set(zip(open_["student"], open_["case"], open_["grade_id"], strict=True))
-    n = 0
-    for r in todo.itertuples():
-        if (r.student, r.case, r.grade_id) in bad:
-            continue
-        settle(course, r.student, r.case, r.grade_id, round((r.first + r.second) / 2, 2), examiner,
-               f"Enige bedømmere (forskel {abs(r.first - r.second):g} point): gennemsnittet.")
-        n += 1
-    return n

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from grading import analytics as an
+from grading.reliability import cronbach_alpha
 from simulator.engine import play_headless
 from simulator.model import CRITERIA
 
@@ -93,18 +94,18 @@ def test_own_cronbach_alpha_matches_pingouin(synth):
     _, cells, *_ = synth
     for crit in [*CRITERIA, None]:
         m = an.cell_matrix(cells, crit)
-        assert an.cronbach_alpha(m) == pytest.approx(pg.cronbach_alpha(data=m)[0], abs=1e-9)
+        assert cronbach_alpha(m) == pytest.approx(pg.cronbach_alpha(data=m)[0], abs=1e-9)
     rng = np.random.default_rng(3)
     raw = pd.DataFrame(rng.integers(0, 5, size=(50, 6)).astype(float))
-    assert an.cronbach_alpha(raw) == pytest.approx(pg.cronbach_alpha(data=raw)[0], abs=1e-9)
+    assert cronbach_alpha(raw) == pytest.approx(pg.cronbach_alpha(data=raw)[0], abs=1e-9)
 
 
 def test_alpha_extremes():
     x = np.arange(10, dtype=float)
-    assert an.cronbach_alpha(pd.DataFrame({"a": x, "b": x, "c": x})) == pytest.approx(1.0)
+    assert cronbach_alpha(pd.DataFrame({"a": x, "b": x, "c": x})) == pytest.approx(1.0)
     rng = np.random.default_rng(0)
     noise = pd.DataFrame(rng.normal(size=(2000, 5)))
-    assert abs(an.cronbach_alpha(noise)) < 0.1
+    assert abs(cronbach_alpha(noise)) < 0.1
 
 
 def test_reliability_per_criterion_and_overall(synth):

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from nbgrader.api import Gradebook
 
-from grading import agreement as ag
+from grading import reliability as ag
+from grading import settlement
 from grading import double_marking as dm
 from simulator.cli import main
 from simulator.model import CRITERIA
@@ -99,7 +100,7 @@ def test_disagreements_are_listed_and_settled_into_the_gradebook(course, tmp_pat
     open_ = ag.disagreements(dm.pairs(course), 1.0, cuts)
     assert len(open_) == 4 and set(open_["grade_id"]) == {"brev-klagevejledning"} and open_["across_cut"].all()
     first = open_.iloc[0]
-    dm.settle(course, first["student"], CASE, first["grade_id"], 6.5, "Censor-1",
+    settlement.settle(course, first["student"], CASE, first["grade_id"], 6.5, "Censor-1",
               "Brevet nævner fristen, ikke instansen.")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sagssim") as gb:
         g = gb.find_grade(first["grade_id"], CASE, CASE, first["student"])
@@ -120,7 +121,7 @@ def test_settle_agreed_uses_the_mean_and_leaves_disagreements(course, tmp_path):
                   {"student": "k03", "case": CASE, "item": "brev-begrundelse", "score": 2.0, "examiner": "E2"}]
                  ).to_csv(path, index=False)
     dm.import_csv(course, path)
-    assert dm.settle_agreed(course, "Censor-1", 1.0, {c: 0.6 for c in CRITERIA}) == 1
+    assert settlement.settle_agreed(course, "Censor-1", 1.0, {c: 0.6 for c in CRITERIA}) == 1
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "sagssim") as gb:
         assert gb.find_grade("brev-begrundelse", CASE, CASE, "k01").manual_score == pytest.approx(7.75)
         assert gb.find_grade("brev-begrundelse", CASE, CASE, "k03").manual_score == 8.0  # disputed, untouched

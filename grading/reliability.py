@@ -1,8 +1,9 @@
-"""How well two examiners agree: Cohen's κ, Krippendorff's α, and the cells they disagree on.
+"""How far scores can be trusted: Cronbach's α over a cohort's items, and how well two examiners
+agree (Cohen's κ, Krippendorff's α, the cells they disagree on).
 
-Pure functions over the pairs table that `double_marking.pairs` builds (one row per grade cell
-or rubric item, with the first and the second mark); the store and settlement stay in
-`double_marking.py`.
+Pure functions. The agreement functions work on the pairs table that `double_marking.pairs`
+builds (one row per grade cell or rubric item, with the first and the second mark); the marks
+are stored by `double_marking.py` and settled by `settlement.py`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,18 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+
+
+def cronbach_alpha(matrix: pd.DataFrame | np.ndarray) -> float:
+    """Cronbach's α = k/(k−1)·(1 − Σ var(item) / var(total)), on complete rows (listwise)."""
+    x = np.asarray(pd.DataFrame(matrix).dropna(axis=0, how="any"), dtype=float)
+    n, k = x.shape
+    if k < 2 or n < 2:
+        return float("nan")
+    total_var = x.sum(axis=1).var(ddof=1)
+    if total_var == 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var))
 
 
 def cohen_kappa(a, b, categories=None, weights: str | None = None) -> float:
