@@ -7,18 +7,20 @@ shows the same step. Every click is written to the log through `Session`
 before the screen moves on; nothing here waits for a browser, so notebooks
 run headless under nbval, papermill and nbgrader.
 
-What a mode may see is decided in `simulator.presentation`; this module only
-lays it out. In `eksamen` mode the case is key-stripped before anything is
-built, so the answer key never reaches a widget.
+This module is the player: its state, its actions (also the public test handle:
+`choose`, `write_letter`, `submit_letter`, `visible_text`) and the parts of the
+screen that take clicks. The parts that react to nothing are built in
+`simulator.screens`; what a mode may see is decided in `simulator.presentation`.
+In `eksamen` mode the case is key-stripped before anything is built, so the
+answer key never reaches a widget.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import traceback
 from collections.abc import Callable
-from html import escape, unescape
+from html import escape
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,13 +28,12 @@ import ipywidgets as w
 from IPython.display import display
 
 from . import presentation as pres
+from . import screens
 from .casefile import CaseFileError, Library, find_case_file, library_dir_for, load_case, load_library
-from .charts import criterion_chart_alt, criterion_chart_png
 from .engine import Result, letter_view, replay, shown_options
 from .keys import strip_keys
-from .letter_check import assess, assess_result
-from .markup import (STYLE, box, bullet_list, image_html, progress_html, provision_html, state_line_html,
-                     step_heading, table_html, text_html)
+from .letter_check import assess
+from .markup import (STYLE, box, bullet_list, provision_html, step_heading, text_html)
 from .model import Case, ChoiceStep, LetterStep
 from .readability import LIX_TARGET, readability
 from .session import MODES, Session, default_log_path
@@ -223,7 +224,7 @@ class CasePlayer:
 
     def visible_text(self) -> str:
         """Every piece of text in the widget tree, tags stripped (for tests and accessibility checks)."""
-        return "\n".join(_texts(self.widget))
+        return "\n".join(screens.texts(self.widget))
 
     # ------------------------------------------------------------ event plumbing
 
@@ -324,96 +325,32 @@ class CasePlayer:
         problems = log.problems + result.problems
         if problems:
             self._review = None
-            self._body.children = (self._header(), self._damaged(problems))
+            self._body.children = (screens.header(self._case, self.mode),
+                                   screens.damaged(problems, self._session.log.path))
             self._body.children[-1].add_class("sagssim-damaged")
             return
         self._review = pres.last_choice_review(self._case, result, self._library, self.mode)
-        parts: list[w.Widget] = [self._header(), self._progress(result)]
-        state = self._state(result)
+        parts: list[w.Widget] = [screens.header(self._case, self.mode), screens.progress(self._case, result)]
+        state = screens.state(self._case, result, self.mode)
         if state is not None:  # an exam shows no state that moves with the quality of the choices
             parts.append(state)
         if self._review is not None:
-            parts.append(self._review_panel(self._review))
+            parts.append(screens.review_panel(self._review))
         if result.finished:
-            debrief = w.VBox(self._debrief(result), layout=w.Layout(**FULL_WIDTH))
+            debrief = w.VBox(screens.debrief(self._case, self._library, result, self._session.read().events, self.mode),
+                             layout=w.Layout(**FULL_WIDTH))
             debrief.add_class("sagssim-debrief")
             parts.append(debrief)
         else:
             step = next(s for s in self._case.steps if s.id == result.current)
-            parts.append(self._documents(result))
+            parts.append(screens.documents(self._case, result))
             if isinstance(step, LetterStep):
                 parts += self._letter_step(letter_view(step, result.flags, result.state))
             else:
                 parts += self._choice_step(step, result)
             if result.path:
-                parts.append(self._history(result))
+                parts.append(screens.history(result))
         self._body.children = tuple(parts)
-
-    def _header(self) -> w.Widget:
-        c = self._case.citizen
-        # Most summaries open with name and age already; say them only once.
-        who = "" if c.summary.startswith(f"{c.name} er {c.age} år") else f"{escape(c.name)}, {c.age} år. "
-        html = (f"<h2>{escape(self._case.title)}</h2>"
-                f"<p><strong>Borgeren:</strong> {who}{escape(c.summary)}</p>"
-                f'<p class="sagssim-muted"><small>{escape(pres.MODE_LABELS.get(self.mode, self.mode))}</small></p>')
-        return w.HTML(html)
-
-    def _progress(self, result: Result) -> w.Widget:
-        done, total = pres.progress(self._case, result)
-        progress = w.HTML(progress_html(min(done, total), total, pres.progress_text(done, total, result.finished)))
-        progress.add_class("sagssim-progress")
-        return progress
-
-    def _state(self, result: Result) -> w.Widget | None:
-        lines = pres.state_lines(self._case, result.state, self.mode)
-        if not lines:
-            return None
-        state = w.HTML("<h3>Sådan har borgeren det nu</h3>" + "".join(state_line_html(line) for line in lines))
-        state.add_class("sagssim-state")
-        return state
-
-    def _review_panel(self, review: pres.ChoiceReview) -> w.Widget:
-        html = box("outcome", "Det skete",
-                   f"<p><em>{escape(review.choice_label)}</em></p>{text_html(review.outcome)}"
-                   f"<p><strong>{escape(review.saved_text)}</strong></p>")
-        if review.critical:
-            html += box("critical", "Kritisk fejl", text_html(review.critical))
-        if review.feedback:
-            body = text_html(review.feedback)
-            if review.credit:
-                body += "<p>" + "<br>".join(
-                    f"{escape(c.label)}: {pres.danish_number(c.earned)} af {pres.danish_number(c.possible)} point"
-                    for c in review.credit) + "</p>"
-            html += box("feedback", "Forklaring", body)
-        if review.provisions:
-            html += box("legal", "Retsgrundlag", "".join(provision_html(p) for p in review.provisions))
-        if review.sources:
-            html += box("", "Bygger på", bullet_list(review.sources))
-        parts: list[w.Widget] = [w.HTML(html)]
-        if review.alternatives:
-            alt = "".join(f"<p><strong>{escape(label)}</strong><br>{escape(fb)}</p>"
-                          for label, fb in review.alternatives)
-            parts.append(w.Accordion(children=[w.HTML(alt)], titles=("De andre svarmuligheder ved dette trin",),
-                                     selected_index=None))
-        panel = w.VBox(parts)
-        panel.add_class("sagssim-review")
-        return panel
-
-    def _documents(self, result: Result) -> w.Widget:
-        docs = pres.visible_documents(self._case, result)
-        if not docs:
-            return w.HTML("<p class='sagssim-muted'>Du har ikke modtaget nogen sagsakter endnu.</p>")
-        new = pres.new_document_ids(self._case, result)
-        children = [w.HTML(f"<p class='sagssim-muted'>{escape(d.kind)}</p>{text_html(d.text)}") for d in docs]
-        titles = tuple(f"{d.title} (ny)" if d.id in new else d.title for d in docs)
-        acc = w.Accordion(children=children, titles=titles, selected_index=None)
-        n_new = len([d for d in docs if d.id in new])
-        intro = f"<h3>Sagens akter ({len(docs)})</h3>"
-        if n_new:
-            intro += f"<p>Du har fået {n_new} ny{'e' if n_new > 1 else ''} sagsakt{'er' if n_new > 1 else ''}.</p>"
-        docs_box = w.VBox([w.HTML(intro), acc])
-        docs_box.add_class("sagssim-documents")
-        return docs_box
 
     def _choice_step(self, step: ChoiceStep, result: Result) -> list[w.Widget]:
         situation = "".join(text_html(t) for t in pres.situation_texts(step, result))
@@ -500,122 +437,8 @@ class CasePlayer:
                 line += f" – breve til borgere bør have en LIX under {LIX_TARGET}"
         self._letter_stats.value = f"<p class='sagssim-muted'>{escape(line)}</p>"
 
-    def _history(self, result: Result) -> w.Widget:
-        rows = [[str(i), v.label, v.outcome] for i, v in enumerate(result.path, start=1)]
-        table = w.HTML(table_html(["Nr.", "Dit valg", "Det skete"], rows))
-        return w.Accordion(children=[table], titles=(f"Dit forløb indtil nu ({len(rows)} valg)",),
-                           selected_index=None)
-
-    def _damaged(self, problems: list[str]) -> w.Widget:
-        body = ("<p>Din beslutningslog for denne sag er ændret eller beskadiget, så den kan ikke længere "
-                "stoles på. Du kan derfor ikke fortsætte sagen her.</p>"
-                "<p><strong>Kontakt din underviser.</strong> Slet eller ret ikke selv i filen; "
-                "underviseren kan se, hvad der er sket.</p>"
-                f"<p>Det fandt vi i loggen:</p>{bullet_list(problems)}"
-                f"<p class='sagssim-muted'><small>Fil: {escape(str(self._session.log.path))}</small></p>")
-        return w.HTML(box("error", "Beslutningsloggen kan ikke bruges", body))
-
-    # ------------------------------------------------------------ the end of the case
-
-    def _debrief(self, result: Result) -> list[w.Widget]:
-        if not pres.shows_feedback(self.mode):
-            # The ending's story tells how it went: an exam candidate sees only that the case is over.
-            return [w.HTML(box("outcome", "", step_heading(pres.END_TITLE) + f"<p>{escape(pres.EXAM_END_TEXT)}</p>"))]
-        ending = pres.ending_of(self._case, result)
-        ending_html = (f"<h4>{escape(ending.title)}</h4>{text_html(ending.text)}" if ending else "")
-        parts: list[w.Widget] = [w.HTML(box("outcome", "", step_heading(pres.END_TITLE) + ending_html))]
-        rows = pres.criterion_rows(result)
-        chart = w.HTML(image_html(criterion_chart_png(rows), criterion_chart_alt(rows)))
-        chart.add_class("sagssim-chart")
-        parts += [
-            w.HTML("<h3>Sådan gik det pr. kriterium</h3>"
-                   "<p>Tallene viser, hvor stor en del af de mulige point du fik for dine valg "
-                   "(0 = ingen, 1 = alle). Et kriterium, som din vej ikke kom forbi, er markeret som ikke testet.</p>"),
-            chart,
-            w.HTML(bullet_list([r.text for r in rows])
-                   + "<p class='sagssim-muted'>Ved certificering skal hvert kriterium bestå for sig, "
-                     "og ingen kritisk fejl må stå.</p>"),
-            w.HTML(self._critical_html(result)),
-            w.HTML(self._path_html(result)),
-        ]
-        parts += self._letter_reports(result)
-        return parts
-
-    def _critical_html(self, result: Result) -> str:
-        if not result.critical_errors:
-            return "<h3>Kritiske fejl</h3><p>Du har ingen kritiske fejl i denne sag.</p>"
-        items = []
-        for e in result.critical_errors:
-            laws = [pres.provision_title(self._library.provisions[p]) for p in e.legal
-                    if p in self._library.provisions]
-            items.append(e.text + (f" (Retsgrundlag: {', '.join(laws)}.)" if laws else ""))
-        return ("<h3>Kritiske fejl</h3><p>En kritisk fejl betyder, at borgerens retssikkerhed er sat over styr. "
-                "Ved certificering må ingen kritisk fejl stå.</p>" + box("critical", "", bullet_list(items)))
-
-    def _path_html(self, result: Result) -> str:
-        rows = pres.path_comparison(self._case, result)
-        if not self._case.model_path:
-            return ""
-        verdict = {True: "Samme valg", False: "Andet valg", None: "–"}
-        table = table_html(["Trin", "Dit valg", "Modelvalget", "Sammenligning"],
-                           [[r.step_title, r.yours, r.model, verdict[r.same]] for r in rows])
-        return "<h3>Din vej sammenlignet med modelvejen</h3>" + table
-
-    def _letter_reports(self, result: Result) -> list[w.Widget]:
-        parts: list[w.Widget] = []
-        for step_id, report in assess_result(self._case, self._library, self._session.read().events).items():
-            step = pres.letter_steps(self._case)[step_id]
-            parts.append(w.HTML(pres.letter_report_html(step.title, report)))
-            if report.model_letter:
-                parts.append(w.Accordion(children=[w.HTML(text_html(report.model_letter))],
-                                         titles=("Eksempel på et godt brev på din vej gennem sagen",),
-                                         selected_index=None))
-            elif report.model_note:
-                parts.append(w.HTML(box("warning", "Der er ikke et godt brev at vise på din vej",
-                                        text_html(report.model_note))))
-        return parts
-
 
 def _opened(value: T | None) -> T:
     if value is None:
         raise RuntimeError("the case is not open")
     return value
-
-
-# ---------------------------------------------------------------- text of a widget tree
-
-_TAG = re.compile(r"<style.*?</style>|<[^>]+>", re.S)
-_IMG = re.compile(r"<img\b[^>]*>", re.S)
-_ALT = re.compile(r'\balt="([^"]*)"')
-
-
-def _html_text(html: str) -> str:
-    """What a reader gets from an HTML snippet: its text, with each image's alt text in its place."""
-    def alt(m: re.Match) -> str:
-        found = _ALT.search(m.group(0))
-        return f" {found.group(1)} " if found else " "
-    return unescape(_TAG.sub(" ", _IMG.sub(alt, html)))
-
-
-def _texts(widget: w.Widget) -> list[str]:
-    out: list[str] = []
-    if getattr(widget.layout, "display", None) == "none":
-        return out
-    if isinstance(widget, (w.HTML, w.Label)):
-        out.append(_html_text(widget.value))
-    elif isinstance(widget, w.Button):
-        out.append(widget.description)
-    elif isinstance(widget, w.Textarea):
-        out.append(widget.value)
-    elif isinstance(widget, w.Output):
-        for o in widget.outputs:
-            data = o.get("data", {})
-            if "image/png" in data:
-                out.append(str(o.get("metadata", {}).get("image/png", {}).get("alt", "")))
-            else:
-                out.append(o.get("text", "") or str(data.get("text/plain", "")))
-    if isinstance(widget, w.Accordion):
-        out.extend(t for t in widget.titles if t)
-    for child in getattr(widget, "children", ()):
-        out.extend(_texts(child))
-    return out
