@@ -248,9 +248,21 @@ def _exists(user: str) -> bool:
         return False
 
 
+@pytest.fixture
+def accounts_to_ourselves():
+    """The candidates' accounts and their home folders are the machine's, not the test's: two runs
+    at once (two clones tested side by side) would write each other's nbgrader config there. Wait
+    for any other run to finish first."""
+    import fcntl
+
+    with open("/tmp/sagssim-exam-guide-accounts.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="the exam guide creates local accounts (useradd) and runs the "
                     "candidates' commands as them (runuser): run the test suite as root, e.g. in CI or with sudo")
-def test_exam_guide_runs_as_written_with_three_local_accounts():
+def test_exam_guide_runs_as_written_with_three_local_accounts(accounts_to_ourselves):
     import pwd
 
     from browser import chromium_path
