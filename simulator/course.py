@@ -266,7 +266,16 @@ SELFCHECK_STRATEGIES: dict[str, Callable[[list[str], random.Random], int]] = {
     "avoid_telltale_then_longest": lambda texts, rng: _longest(
         texts, [i for i, t in enumerate(texts) if not _has_telltale(t)] or list(range(len(texts)))),
     "legal_keyword": lambda texts, rng: max(range(len(texts)), key=lambda i: _keyword_hits(texts[i])),
+    # striking the answer that looks least likely, and neither extreme
+    "never_shortest": lambda texts, rng: rng.choice(_by_length(texts)[1:]),
+    "never_longest": lambda texts, rng: rng.choice(_by_length(texts)[:-1]),
+    "middle_length": lambda texts, rng: rng.choice(_by_length(texts)[1:-1] or _by_length(texts)),
 }
+
+
+def _by_length(texts: list[str]) -> list[int]:
+    """Positions of the answers, shortest first (the first shown wins a tie)."""
+    return sorted(range(len(texts)), key=lambda i: len(texts[i]))
 
 
 def selfcheck_strategy_shares(seeds: int = 200, check: SelfCheck | None = None) -> dict[str, float]:

@@ -60,8 +60,27 @@ def _no_legal_keyword(options: list[Option], rng: random.Random) -> Option:
     return options[hits.index(min(hits))]
 
 
-# The strategies issue 9 names, and their mirror images: a key that is never the longest, or
-# never mentions the law, can be found by form just as well.
+def _middle(options: list[Option], rng: random.Random) -> Option:
+    """Neither the longest nor the shortest: a key written to avoid both extremes sits in the middle."""
+    if len(options) < 3:
+        return rng.choice(options)
+    return rng.choice(sorted(options, key=label_length)[1:-1])
+
+
+def _never(pick: Strategy) -> Strategy:
+    """Rule out the option `pick` would choose and click at random among the rest: the test-wise
+    habit of striking the option that looks least likely (a key that is never the shortest option
+    is found this way, though "always the longest" misses it)."""
+    def strategy(options: list[Option], rng: random.Random) -> Option:
+        if len(options) < 2:
+            return options[0]
+        ruled_out = pick(options, rng)
+        return rng.choice([o for o in options if o is not ruled_out])
+    return strategy
+
+
+# The strategies issue 9 names, their mirror images (a key that is never the longest, or never
+# mentions the law, can be found by form just as well), and striking one option before guessing.
 STRATEGIES: dict[str, Strategy] = {
     "tilfældig": _random,
     "altid den første": _first,
@@ -70,6 +89,10 @@ STRATEGIES: dict[str, Strategy] = {
     "altid den med et juridisk nøgleord": _legal_keyword,
     "altid den korteste": _shortest,
     "altid den uden juridiske nøgleord": _no_legal_keyword,
+    "aldrig den korteste": _never(_shortest),
+    "aldrig den længste": _never(_longest),
+    "aldrig den uden juridiske nøgleord": _never(_no_legal_keyword),
+    "hverken den længste eller den korteste": _middle,
 }
 
 
