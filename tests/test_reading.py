@@ -179,6 +179,14 @@ def test_boilerplate_and_jargon_are_noticed(provisions):
     # asking for her comments is not reporting them
     ("Vi sendte ergoterapeutens notat til dig og bad om dine bemærkninger.", "response_claimed", False),
     ("Vi sendte ergoterapeutens notat til dig. Du ringede og fortalte, at det var forkert.", "response_claimed", True),
+    # her answer, told with the verb after an "og", or dated by a deadline word beside her own verb
+    ("Vi sendte ergoterapeutens notat til dig. Du ringede den 27. november og sagde, at det var forkert.",
+     "response_claimed", True),
+    ("Vi sendte ergoterapeutens notat til dig. Du har inden fristen telefonisk oplyst, at det var forkert.",
+     "response_claimed", True),
+    # someone else who rang and told is not her answer
+    ("Vi sendte ergoterapeutens notat til dig. Bostøtten ringede og fortalte, at alt gik godt.",
+     "response_claimed", False),
 ])
 def test_hearing_wordings(text, field, value, provisions):
     assert getattr(read(text, provisions).hearing, field) is value
@@ -342,19 +350,6 @@ def test_every_negated_verbless_clause_refuses(provisions):
     assert {a.id: a.outcome for a in r.activities} == {"struktur": "bevilget", "budget": "afslag",
                                                        "indkoeb": "afslag"}
 
-
-@pytest.mark.parametrize("text, field, value", [
-    # her answer, told with the verb after an "og": "du ringede ... og sagde, at ..."
-    ("Vi sendte ergoterapeutens notat til dig. Du ringede den 27. november og sagde, at det var forkert.",
-     "response_claimed", True),
-    ("Vi sendte ergoterapeutens notat til dig. Du har inden fristen telefonisk oplyst, at det var forkert.",
-     "response_claimed", True),
-    # someone else who rang and told is not her answer
-    ("Vi sendte ergoterapeutens notat til dig. Bostøtten ringede og fortalte, at alt gik godt.",
-     "response_claimed", False),
-])
-def test_more_hearing_wordings(text, field, value, provisions):
-    assert getattr(read(text, provisions).hearing, field) is value
 
 
 def test_a_document_she_speaks_of_is_not_the_source_of_what_she_said(provisions):
