@@ -269,8 +269,14 @@ SELFCHECK_STRATEGIES: dict[str, Callable[[list[str], random.Random], int]] = {
     # striking the answer that looks least likely, and neither extreme
     "never_shortest": lambda texts, rng: rng.choice(_by_length(texts)[1:]),
     "never_longest": lambda texts, rng: rng.choice(_by_length(texts)[:-1]),
-    "middle_length": lambda texts, rng: rng.choice(_by_length(texts)[1:-1] or _by_length(texts)),
+    "middle_length": lambda texts, rng: _middle_length(texts, rng),
 }
+
+
+def _middle_length(texts: list[str], rng: random.Random) -> int:
+    """Neither the longest nor the shortest answer (any, when there are fewer than three)."""
+    order = _by_length(texts)
+    return rng.choice(order[1:-1] or order)
 
 
 def _by_length(texts: list[str]) -> list[int]:

@@ -1182,7 +1182,7 @@ def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> Argume
             answer = s.any(lex["answer_markers"])
             # her own question (a letter set out as her questions and our answers): what follows it
             # is the kommune's answer
-            asked = s.text.rstrip().endswith("?") and s.any(lex["citizen_question"]) and any(
+            asked = _her_question(s) and any(
                 x.heading == s.heading and not x.text.rstrip().endswith("?") for x in sents[s.index + 1:s.index + 2])
             if asked or ((answer and answer not in ("=men", "=dog"))
                     or _answered_after(sents, s, 3, lambda x: _her_voice(x, arg))):
@@ -1211,12 +1211,17 @@ def _attributed(sents: list[Sentence], s: Sentence) -> bool:
     """The sentence reports the citizen's view: it says so, its section is about her argument,
     or the sentence before it in the same section said so."""
     lex = lexicon()
-    if s.any(lex["attribution"]) or (s.text.rstrip().endswith("?") and s.any(lex["citizen_question"])):
+    if s.any(lex["attribution"]) or _her_question(s):
         return True
     if s.heading and s.heading != s.text and _heading_sentence(s.heading).any(lex["attribution_headings"]):
         return True
     prev = sents[s.index - 1] if s.index else None
     return bool(prev and prev.heading == s.heading and prev.text != prev.heading and prev.any(lex["attribution"]))
+
+
+def _her_question(s: Sentence) -> bool:
+    """A question in the first person: the citizen's own, in a letter set out as her questions."""
+    return s.text.rstrip().endswith("?") and s.any(lexicon()["citizen_question"]) is not None
 
 
 @lru_cache(maxsize=256)
