@@ -337,7 +337,7 @@ class CasePlayer:
         if self._review is not None:
             parts.append(screens.review_panel(self._review))
         if result.finished:
-            debrief = w.VBox(screens.debrief(self._case, self._library, result, self._session.read().events, self.mode),
+            debrief = w.VBox(screens.debrief(self._case, self._library, result, log.events, self.mode),
                              layout=w.Layout(**FULL_WIDTH))
             debrief.add_class("sagssim-debrief")
             parts.append(debrief)
