@@ -187,7 +187,7 @@ def test_the_voila_course_list_shows_no_instructor_material(tmp_path):
     import subprocess
     import time
 
-    from browser import chromium_browser, free_port
+    from browser import TIMEOUT_MS, chromium_browser, free_port
 
     port, kursus = free_port(), tmp_path / "mit-kursus"
     proc = subprocess.Popen(["make", "-s", "voila", f"PORT={port}", f"KURSUS={kursus}"], cwd=ROOT,
@@ -203,9 +203,17 @@ def test_the_voila_course_list_shows_no_instructor_material(tmp_path):
                 time.sleep(0.5)
         assert page is not None, proc.stdout.read() if proc.poll() is not None else "Voilà did not answer"
         with chromium_browser() as browser:
-            tab = browser.new_page()
+            tab, trouble = browser.new_page(), []
+            tab.on("console", lambda m: m.type == "error" and trouble.append(f"console: {m.text}"))
+            tab.on("requestfailed", lambda r: trouble.append(f"failed: {r.url} {r.failure}"))
             tab.goto(f"http://127.0.0.1:{port}/")
-            tab.get_by_text("14-sofie.ipynb").first.wait_for(state="visible")
+            # Voilà's list is drawn by some 60 script chunks; on two busy cores that can take longer than
+            # Playwright's default 30 s (a CI run timed out there once), so the browser tests' own limit.
+            try:
+                tab.get_by_text("14-sofie.ipynb").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+            except Exception as exc:
+                raise AssertionError(f"Voilà's list never showed 14-sofie.ipynb; the page said "
+                                     f"{tab.locator('body').inner_text()[:500]!r}; {trouble}") from exc
             listing = tab.locator("body").inner_text()
         for name in ("00-start.ipynb", "03-partshoering.ipynb", "14-sofie.ipynb"):
             assert name in listing
