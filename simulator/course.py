@@ -16,7 +16,6 @@ import os
 import random
 import re
 import statistics
-from collections.abc import Callable
 from html import escape, unescape
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from .casefile import CASES_DIR, Library, course_cases, load_library, read_model
 from .errors import SagssimError
 from .markup import STYLE, box
 from .model import Ident, Provision, Strict, Text
+from .strategies import STRATEGIES
 
 COURSE_DIR = CASES_DIR.parent / "course"
 SELFCHECK_FILE = COURSE_DIR / "selfcheck.yaml"
@@ -236,62 +236,16 @@ def quiz(module_id: str, seed: str | None = None) -> Quiz | None:
 
 # ---------------------------------------------------------------- can form alone find the right answer?
 
-# What a test-wise trainee looks for (issue 9): absolute or dismissive words that mark a wrong
-# answer, and legal keywords that seem to mark a right one. Matched case-insensitively;
-# a tell-tale word as a whole word, a keyword anywhere (so "klagevejledning" counts twice).
-TELLTALE_WORDS = ("bare", "jo", "altid", "aldrig", "kun")
-LEGAL_KEYWORDS = ("§", "lov", "paragraf", "klage", "partshør", "vejled", "begrund")
-
-
-def _has_telltale(text: str) -> bool:
-    words = set(re.findall(r"[\wæøå]+", text.lower()))
-    return any(t in words for t in TELLTALE_WORDS)
-
-
-def _keyword_hits(text: str) -> int:
-    low = text.lower()
-    return sum(low.count(k) for k in LEGAL_KEYWORDS)
-
-
-def _longest(texts: list[str], candidates: list[int]) -> int:
-    return max(candidates, key=lambda i: len(texts[i]))  # the first shown wins a tie
-
-
-SELFCHECK_STRATEGIES: dict[str, Callable[[list[str], random.Random], int]] = {
-    # each gets the answer texts in the order shown and returns the position it clicks
-    "random": lambda texts, rng: rng.randrange(len(texts)),
-    "first": lambda texts, rng: 0,
-    "longest": lambda texts, rng: _longest(texts, list(range(len(texts)))),
-    "shortest": lambda texts, rng: min(range(len(texts)), key=lambda i: len(texts[i])),
-    "avoid_telltale_then_longest": lambda texts, rng: _longest(
-        texts, [i for i, t in enumerate(texts) if not _has_telltale(t)] or list(range(len(texts)))),
-    "legal_keyword": lambda texts, rng: max(range(len(texts)), key=lambda i: _keyword_hits(texts[i])),
-    # striking the answer that looks least likely, and neither extreme
-    "never_shortest": lambda texts, rng: rng.choice(_by_length(texts)[1:]),
-    "never_longest": lambda texts, rng: rng.choice(_by_length(texts)[:-1]),
-    "middle_length": lambda texts, rng: _middle_length(texts, rng),
-}
-
-
-def _middle_length(texts: list[str], rng: random.Random) -> int:
-    """Neither the longest nor the shortest answer (any, when there are fewer than three)."""
-    order = _by_length(texts)
-    return rng.choice(order[1:-1] or order)
-
-
-def _by_length(texts: list[str]) -> list[int]:
-    """Positions of the answers, shortest first (the first shown wins a tie)."""
-    return sorted(range(len(texts)), key=lambda i: len(texts[i]))
-
 
 def selfcheck_strategy_shares(seeds: int = 200, check: SelfCheck | None = None) -> dict[str, float]:
     """Share of the maximum self-check score each naive strategy earns, averaged over `seeds`
     trainees (seed = trainee name "0", "1", …, so each sees the answers in their own order).
-    A strategy sees only what is on screen: the answer texts in the order shown."""
+    A strategy sees only what is on screen: the answer texts in the order shown. The strategies are
+    the ones the cases are played with (`simulator.strategies`)."""
     check = check or load_selfcheck()
     questions = [(mid, q) for mid, m in check.modules.items() for q in m.questions]
     shares: dict[str, float] = {}
-    for name, strategy in SELFCHECK_STRATEGIES.items():
+    for name, strategy in STRATEGIES.items():
         total = 0.0
         for s in range(seeds):
             rng = random.Random(f"{name}:{s}")

@@ -73,8 +73,13 @@ def cues() -> dict:
     return yaml.safe_load(CUES_FILE.read_text(encoding="utf-8"))
 
 
+def text_length(text: str) -> int:
+    """Length as a reader sees it: runs of white space count once."""
+    return len(" ".join(text.split()))
+
+
 def label_length(option: Option) -> int:
-    return len(" ".join(option.label.split()))
+    return text_length(option.label)
 
 
 def total_credit(option: Option) -> float:

@@ -15,74 +15,85 @@ from dataclasses import dataclass
 
 from . import danish
 from .engine import Result, choice_event, letter_event, replay, shown_options
-from .lint import cues, label_length
-from .model import Case, ChoiceStep, LetterStep, Option
+from .lint import cues, text_length
+from .model import Case, ChoiceStep, LetterStep
 
-Strategy = Callable[[list[Option], random.Random], Option]
+# A strategy sees the texts on screen in the order shown and returns the position it clicks. The
+# same strategies play the cases' options and the self-check's answers.
+Strategy = Callable[[list[str], random.Random], int]
 # A naive strategy may beat random clicking by at most this share of the choice points.
 MAX_EXCESS = 0.10
 
 
-def _first(options: list[Option], _rng: random.Random) -> Option:
-    return options[0]
+def _first(texts: list[str], _rng: random.Random) -> int:
+    return 0
 
 
-def _random(options: list[Option], rng: random.Random) -> Option:
-    return rng.choice(options)
+def _random(texts: list[str], rng: random.Random) -> int:
+    return rng.randrange(len(texts))
 
 
-def _longest(options: list[Option], _rng: random.Random) -> Option:
-    return max(options, key=label_length)  # first shown wins a tie
+def _by_length(texts: list[str]) -> list[int]:
+    """Positions, shortest first (the first shown wins a tie)."""
+    return sorted(range(len(texts)), key=lambda i: text_length(texts[i]))
 
 
-def _has(option: Option, phrases: list[str]) -> int:
-    toks = danish.tokens(option.label)
+def _longest(texts: list[str], _rng: random.Random) -> int:
+    return max(range(len(texts)), key=lambda i: text_length(texts[i]))  # the first shown wins a tie
+
+
+def _shortest(texts: list[str], _rng: random.Random) -> int:
+    return _by_length(texts)[0]
+
+
+def _has(text: str, phrases: list[str]) -> int:
+    toks = danish.tokens(text)
     return sum(danish.contains(toks, p) for p in phrases)
 
 
-def _avoid_cues_then_longest(options: list[Option], rng: random.Random) -> Option:
+def _avoid_cues_then_longest(texts: list[str], rng: random.Random) -> int:
     c = cues()
-    clean = [o for o in options if not _has(o, c["absolute"] + c["dismissive"])]
-    return _longest(clean or options, rng)
+    clean = [i for i, t in enumerate(texts) if not _has(t, c["absolute"] + c["dismissive"])]
+    return max(clean, key=lambda i: text_length(texts[i])) if clean else _longest(texts, rng)
 
 
-def _legal_keyword(options: list[Option], rng: random.Random) -> Option:
-    hits = [_has(o, cues()["legal_keywords"]) for o in options]
-    return options[hits.index(max(hits))]
+def _keyword_hits(texts: list[str]) -> list[int]:
+    return [_has(t, cues()["legal_keywords"]) for t in texts]
 
 
-def _shortest(options: list[Option], _rng: random.Random) -> Option:
-    return min(options, key=label_length)
+def _legal_keyword(texts: list[str], _rng: random.Random) -> int:
+    hits = _keyword_hits(texts)
+    return hits.index(max(hits))
 
 
-def _no_legal_keyword(options: list[Option], rng: random.Random) -> Option:
-    hits = [_has(o, cues()["legal_keywords"]) for o in options]
-    return options[hits.index(min(hits))]
+def _no_legal_keyword(texts: list[str], _rng: random.Random) -> int:
+    hits = _keyword_hits(texts)
+    return hits.index(min(hits))
 
 
-def _middle(options: list[Option], rng: random.Random) -> Option:
+def _middle(texts: list[str], rng: random.Random) -> int:
     """Neither the longest nor the shortest: a key written to avoid both extremes sits in the middle."""
-    if len(options) < 3:
-        return rng.choice(options)
-    return rng.choice(sorted(options, key=label_length)[1:-1])
+    order = _by_length(texts)
+    return rng.choice(order[1:-1] or order)
 
 
 def _never(pick: Strategy) -> Strategy:
-    """Rule out the option `pick` would choose and click at random among the rest: the test-wise
+    """Rule out the text `pick` would choose and click at random among the rest: the test-wise
     habit of striking the option that looks least likely (a key that is never the shortest option
     is found this way, though "always the longest" misses it)."""
-    def strategy(options: list[Option], rng: random.Random) -> Option:
-        if len(options) < 2:
-            return options[0]
-        ruled_out = pick(options, rng)
-        return rng.choice([o for o in options if o is not ruled_out])
+    def strategy(texts: list[str], rng: random.Random) -> int:
+        if len(texts) < 2:
+            return 0
+        ruled_out = pick(texts, rng)
+        return rng.choice([i for i in range(len(texts)) if i != ruled_out])
     return strategy
 
 
 # The strategies issue 9 names, their mirror images (a key that is never the longest, or never
 # mentions the law, can be found by form just as well), and striking one option before guessing.
+RANDOM = "tilfældig"
 STRATEGIES: dict[str, Strategy] = {
-    "tilfældig": _random,
+    RANDOM: _random,
     "altid den første": _first,
     "altid den længste": _longest,
     "undgå signalord, så den længste": _avoid_cues_then_longest,
@@ -116,7 +127,7 @@ def play_strategy(case: Case, strategy: Strategy, seed: int) -> Result:
             assert isinstance(step, ChoiceStep)
             by_id = {o.id: o for o in step.options}
             shown = [by_id[i] for i in shown_options(step, res.seed, res.flags, res.state)]
-            events.append(choice_event(step.id, strategy(shown, rng).id))
+            events.append(choice_event(step.id, shown[strategy([o.label for o in shown], rng)].id))
         res = replay(case, events)
     return res
 
@@ -147,5 +158,5 @@ def _model_events(case: Case) -> list[dict]:
 
 def excess_over_random(figures: list[StrategyFigure]) -> dict[str, float]:
     """How many points (0-1) each naive strategy earns above random, per strategy."""
-    rnd = next(f.share for f in figures if f.strategy == "tilfældig")
-    return {f.strategy: f.share - rnd for f in figures if f.strategy not in ("tilfældig", "modelvejen")}
+    rnd = next(f.share for f in figures if f.strategy == RANDOM)
+    return {f.strategy: f.share - rnd for f in figures if f.strategy not in (RANDOM, "modelvejen")}

@@ -13,7 +13,6 @@ import yaml
 
 from simulator.course import (
     SELFCHECK_FILE,
-    TELLTALE_WORDS,
     SelfCheckError,
     answer_order,
     load_selfcheck,
@@ -21,6 +20,10 @@ from simulator.course import (
     selfcheck_form_figures,
     selfcheck_strategy_shares,
 )
+
+from simulator import danish
+from simulator.lint import cues
+from simulator.strategies import RANDOM, STRATEGIES
 
 from conftest import ROOT
 
@@ -112,8 +115,8 @@ def test_the_right_answer_is_not_tied_to_a_place(check):
 
 def test_naive_strategies_do_no_better_than_random_clicking():
     shares = selfcheck_strategy_shares(seeds=200)
-    assert {"random", "first", "longest", "avoid_telltale_then_longest", "legal_keyword"} <= set(shares)
-    random_share = shares["random"]
+    assert set(shares) == set(STRATEGIES)  # the same strategies the cases are played with
+    random_share = shares[RANDOM]
     assert 0.25 < random_share < 0.45
     for name, share in shares.items():
         assert share <= random_share + 0.10, f"{name} earns {share:.0%}, random {random_share:.0%}"
@@ -126,10 +129,13 @@ def test_answer_lengths_do_not_point_at_the_right_answer():
 
 
 def test_no_tell_tale_words_in_the_answers(check):
+    """The absolute and dismissive cues `sagssim lint` looks for in the cases' options."""
+    telltale = cues()["absolute"] + cues()["dismissive"]
     for _, _, question in all_questions(check):
         for answer in question.options:
-            words = set(re.findall(r"[\wæøå]+", answer.text.lower()))
-            assert not words & set(TELLTALE_WORDS), (question.id, answer.id, words & set(TELLTALE_WORDS))
+            toks = danish.tokens(answer.text)
+            found = [w for w in telltale if danish.contains(toks, w)]
+            assert not found, (question.id, answer.id, found)
 
 
 def test_sometimes_the_right_answer_is_the_short_one(check):
@@ -149,6 +155,6 @@ def test_the_strategy_measure_catches_a_self_check_that_gives_itself_away(tmp_pa
     flawed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     check = load_selfcheck(flawed, library=library)
     shares = selfcheck_strategy_shares(seeds=50, check=check)
-    assert shares["longest"] > shares["random"] + 0.10
-    assert shares["legal_keyword"] > shares["random"] + 0.10
+    assert shares["altid den længste"] > shares[RANDOM] + 0.10
+    assert shares["altid den med et juridisk nøgleord"] > shares[RANDOM] + 0.10
     assert selfcheck_form_figures(check)["right_is_longest"] > 0.35
