@@ -409,11 +409,14 @@ def _klage(col: _Collector, reading: LetterReading) -> None:
     else:
         col.ok("kv-til-kommunen", k.to_kommune, _ev(e.get("til-kommunen")))
     spec = col.specs["kv-genvurdering"]
-    right_condition = k.full_medhold_condition
-    earned = ((spec.points / 2 if k.reassessment else 0.0)
-              + (spec.points / 2 if k.reassessment and right_condition else 0.0))
-    col.ok("kv-genvurdering", k.reassessment and right_condition, _ev(e.get("genvurdering")), earned=earned,
-           partial=k.reassessment and not right_condition)
+    if k.reassessment_conditioned:
+        col.wrong("kv-genvurdering", _ev(e.get("genvurdering-betinget")))
+    else:
+        right_condition = k.full_medhold_condition
+        earned = ((spec.points / 2 if k.reassessment else 0.0)
+                  + (spec.points / 2 if k.reassessment and right_condition else 0.0))
+        col.ok("kv-genvurdering", k.reassessment and right_condition, _ev(e.get("genvurdering")), earned=earned,
+               partial=k.reassessment and not right_condition)
     if k.frist_weeks is None:
         col.ok("kv-frist", False)
     elif abs(k.frist_weeks - FRIST_WEEKS) < 0.05:
@@ -429,6 +432,8 @@ def _klage(col: _Collector, reading: LetterReading) -> None:
         col.wrong("kv-form", _ev(e.get("form-krav")))
     else:
         col.ok("kv-form", k.oral_allowed, _ev(e.get("mundtlig")))
+    if k.demand:
+        col.wrong("kv-krav", _ev(e.get("krav")))
     if k.restriction:
         col.wrong("kv-begraensning", _ev(e.get("begraensning")))
     col.ok("kv-hjaelp", k.help_named, _ev(e.get("hjaelp")))

@@ -437,7 +437,9 @@ class ComplaintReading:
     deadline_date: bool = False
     form_restricted: bool = False
     oral_allowed: bool = False
+    demand: bool = False  # asks of the complaint what the law does not: reasons, documents, a lawyer
     restriction: bool = False
+    reassessment_conditioned: bool = False  # "vi ser kun på sagen igen, hvis der er nye oplysninger"
     no_pause_stated: bool = False  # "en klage stopper ikke ændringen" (RSL § 72)
     pause_claimed: bool = False  # "ændringen venter, til klagen er afgjort": wrong as a rule
     help_named: bool = False
@@ -1496,8 +1498,14 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
         if oral and s.negated_at(s.find(oral) or 0) and s.has("kan ikke"):
             out.form_restricted = True
             out.evidence["form-krav"] = ev
-        # restrictions on what can be complained about
-        restr = s.any(lex["restriction"])
+        if _demands_of_complaint(s):
+            out.demand = True
+            out.evidence["krav"] = ev
+        if (out.reassessment or s.any(lex["reassess_verbs"])) and s.any(lex["reassess_only_if"]):
+            out.reassessment_conditioned = True
+            out.evidence["genvurdering-betinget"] = ev
+        # restrictions on what can be complained about, or on what Ankestyrelsen looks at
+        restr = s.any(lex["restriction"]) or s.any(lex["review_limits"])
         if restr and not s.has("behøver"):
             out.restriction = True
             out.evidence["begraensning"] = ev
@@ -1532,6 +1540,22 @@ def _complaint(sents: list[Sentence]) -> ComplaintReading:
                 out.frist_start = start
                 break
     return out
+
+
+def _demands_of_complaint(s: Sentence) -> bool:
+    """"Klagen skal indeholde en begrundelse", "skal indgives gennem en advokat", "En klage uden
+    begrundelse kan vi ikke behandle": a requirement (not negated) followed within seven words by
+    something the law does not ask of a complaint. "Du kan få hjælp af en bisidder" asks nothing."""
+    lex = lexicon()
+    if s.any(lex["complaint_refused_without"]):
+        return True
+    wanted = s.positions(lex["complaint_demands"])
+    for i in s.positions(lex["requirement"]):
+        if s.negated_at(i) or s.has("behøver ikke") or s.has("ingen krav"):
+            continue
+        if any(i < j <= i + 7 for j in wanted):
+            return True
+    return False
 
 
 def _frist_start(toks: list[Token]) -> str | None:

@@ -372,3 +372,26 @@ def test_someone_else_who_rings_is_no_referral(provisions):
     assert not told.referred
     sent = read("Ring til hjemmeplejen, hvis du vil have praktisk hjælp til rengøring.", provisions).other_help[0]
     assert sent.referred
+
+
+@pytest.mark.parametrize("text, field, value", [
+    # what a complaint is said to need that the law does not ask for
+    ("Du kan klage. Klagen skal dog indeholde en begrundelse for, hvad du er uenig i.", "demand", True),
+    ("Du kan klage. En klage uden begrundelse kan vi ikke behandle.", "demand", True),
+    ("Du kan klage. Klagen skal indgives af en bisidder eller en advokat på dine vegne.", "demand", True),
+    ("Du kan klage. Du skal vedlægge en lægeerklæring.", "demand", True),
+    ("Du kan klage. Du behøver ikke begrunde din klage.", "demand", False),
+    ("Du kan klage. Du kan få hjælp til klagen af en bisidder eller en advokat.", "demand", False),
+    ("Du kan klage. Skriv gerne, hvorfor du er uenig, men det er ikke et krav.", "demand", False),
+    # a genvurdering on a condition the law does not set (RSL § 66: every complaint)
+    ("Du kan klage. Vi ser kun på sagen igen, hvis klagen indeholder nye oplysninger.",
+     "reassessment_conditioned", True),
+    ("Du kan klage. Vi ser på sagen igen, og nye oplysninger er velkomne.", "reassessment_conditioned", False),
+    # what a complaint can lead to
+    ("Du kan klage. Ankestyrelsen kan kun se på, om reglerne er fulgt, og ikke på vores vurdering af din sag.",
+     "restriction", True),
+    ("Du kan klage. Ankestyrelsen ser på, om reglerne er fulgt, og om vurderingen af din sag er rigtig.",
+     "restriction", False),
+])
+def test_what_a_complaint_is_said_to_need_or_lead_to(text, field, value, provisions):
+    assert getattr(read(text, provisions).complaint, field) == value
