@@ -211,10 +211,43 @@ def _is_heading(line: str) -> bool:
         and line[:1].isupper() and ":" not in line[:-1]
 
 
+# The polite form ("De har søgt", "Deres ansøgning"): a letter written in it is read as if it said
+# "du", so every wording the lexicon knows in the du-form is found in it too. "De" begins a sentence
+# as "the" or "they" as often as "you"; there it is "du" only before a verb.
+_FORMAL_MID = re.compile(r"(?<=[a-zæøå0-9,;:)]\s)(?:De|Dem|Deres)\b")
+_FORMAL_AS_DU = {"de": "du", "dem": "dig"}
+_NEUTER_AFTER_DERES = frozenset({"svar", "brev", "behov", "argument", "hovedargument", "synspunkt", "hovedsynspunkt",
+                                 "ønske", "samtykke", "forløb", "helbred", "hjem", "liv", "netværk", "job"})
+_VERB_AFTER_DE = frozenset({"har", "havde", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "er",
+                            "var", "fik", "får", "sagde", "siger", "bad", "beder", "gik", "går", "gav", "giver", "kom",
+                            "kommer", "bor", "mener", "ønsker", "bliver", "blev", "modtager", "modtog", "behøver",
+                            "bedes", "skrev", "skriver", "fortalte", "fortæller", "oplyste", "oplyser", "vidste",
+                            "ved", "tager", "tog", "ser", "så", "klarer", "bruger", "anfører", "anførte"})
+
+
+def formal_address(text: str) -> bool:
+    """Written in the polite form: "De", "Dem" or "Deres" with a capital inside a sentence, twice."""
+    return len(_FORMAL_MID.findall(text)) >= 2
+
+
+def _as_du(toks: list[Token]) -> list[Token]:
+    out = []
+    for i, t in enumerate(toks):
+        nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+        low = None
+        if t.text in ("De", "Dem") and (i > 0 or t.text == "Dem" or nxt in _VERB_AFTER_DE or nxt.endswith("ede")):
+            low = _FORMAL_AS_DU[t.low]
+        elif t.text == "Deres":
+            low = "dit" if nxt in _NEUTER_AFTER_DERES else "din"
+        out.append(t if low is None else Token(t.text, low, danish.stem(low), t.start, t.end))
+    return out
+
+
 def sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     heading = ""
     paragraph = 0
+    formal = formal_address(text)
     for raw_line in text.split("\n"):
         line = raw_line.strip()
         if not line:
@@ -223,22 +256,22 @@ def sentences(text: str) -> list[Sentence]:
         if _is_heading(line):
             heading = re.sub(r"^\d+[.)]\s+", "", line).rstrip(":")
             paragraph += 1
-            out.append(_sentence(len(out), line, heading, paragraph))
+            out.append(_sentence(len(out), line, heading, paragraph, formal))
             continue
         if BULLET.match(line):
             paragraph += 1  # each bullet stands on its own
         line = BULLET.sub("", line)
         for part in SENT_END.split(line):
             if part.strip():
-                out.append(_sentence(len(out), part.strip(), heading, paragraph))
+                out.append(_sentence(len(out), part.strip(), heading, paragraph, formal))
     index = LetterIndex(out)
     for s in out:
         s.letter = index
     return out
 
 
-def _sentence(index: int, text: str, heading: str, paragraph: int = 0) -> Sentence:
-    toks = danish.tokens(text)
+def _sentence(index: int, text: str, heading: str, paragraph: int = 0, formal: bool = False) -> Sentence:
+    toks = _as_du(danish.tokens(text)) if formal else danish.tokens(text)
     text_stream, starts = danish.stream(toks)
     where_stem: dict[str, list[int]] = {}
     where_low: dict[str, list[int]] = {}
@@ -1182,9 +1215,9 @@ def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> Argume
             out.restated = True
             out.evidence.append(_ev(s))
             answer = s.any(lex["answer_markers"])
-            # her own question (a letter set out as her questions and our answers): what follows it
+            # her own words (a letter set out as her questions or quoted points and our answers): what follows it
             # is the kommune's answer
-            asked = _her_question(s) and any(
+            asked = _her_words(sents, s) and any(
                 x.heading == s.heading and not x.text.rstrip().endswith("?") for x in sents[s.index + 1:s.index + 2])
             if asked or ((answer and answer not in ("=men", "=dog"))
                     or _answered_after(sents, s, 3, lambda x: _her_voice(x, arg))):
@@ -1213,7 +1246,7 @@ def _attributed(sents: list[Sentence], s: Sentence) -> bool:
     """The sentence reports the citizen's view: it says so, its section is about her argument,
     or the sentence before it in the same section said so."""
     lex = lexicon()
-    if s.any(lex["attribution"]) or _her_question(s):
+    if s.any(lex["attribution"]) or _her_words(sents, s):
         return True
     if s.heading and s.heading != s.text and _heading_sentence(s.heading).any(lex["attribution_headings"]):
         return True
@@ -1221,9 +1254,17 @@ def _attributed(sents: list[Sentence], s: Sentence) -> bool:
     return bool(prev and prev.heading == s.heading and prev.text != prev.heading and prev.any(lex["attribution"]))
 
 
-def _her_question(s: Sentence) -> bool:
-    """A question in the first person: the citizen's own, in a letter set out as her questions."""
-    return s.text.rstrip().endswith("?") and s.any(lexicon()["citizen_question"]) is not None
+def _her_words(sents: list[Sentence], s: Sentence) -> bool:
+    """The citizen's own words set out as a point the letter answers: a question in the first person
+    (a letter set out as her questions), or a sentence that is all quotation ("»Min søster havde
+    ryddet op.«"), unless the sentence before introduces it as a document's words ("Udtalelsen siger:")."""
+    text = s.text.strip()
+    if text.endswith("?") and s.any(lexicon()["citizen_question"]) is not None:
+        return True
+    if len(text) < 4 or text[0] not in '"“„»«' or text[-1] not in '"”«»':
+        return False
+    before = sents[s.index - 1] if s.index else None
+    return not (before and before.text.rstrip().endswith(":"))
 
 
 @lru_cache(maxsize=256)
@@ -1291,8 +1332,13 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
             out.response_claimed = True
     if h.response:
         for s in sents:
-            # reported speech: what she said may well hold a "not" of its own, so no negation test here
-            if _groups_match(s, h.response) is None or not s.any(lex["response_words"]):
+            # reported speech: what she said may well hold a "not" of its own, so no negation test here;
+            # it may follow the sentence that says she answered ("Du svarede den 2. oktober. Du vidste ikke, ...")
+            before = sents[s.index - 1] if s.index else None
+            said = s.any(lex["response_words"]) or _her_words(sents, s) or (
+                before is not None and before.paragraph == s.paragraph and before.any(lex["answered_lead"])
+                and _groups_match(before, h.response) is None)
+            if _groups_match(s, h.response) is None or not said:
                 continue
             out.response_stated = out.response_claimed = True
             out.evidence.append(_ev(s))

@@ -395,3 +395,35 @@ def test_someone_else_who_rings_is_no_referral(provisions):
 ])
 def test_what_a_complaint_is_said_to_need_or_lead_to(text, field, value, provisions):
     assert getattr(read(text, provisions).complaint, field) == value
+
+
+def test_the_polite_form_reads_as_du():
+    """A letter in the polite form is read as if it said "du" (so "De svarede, at ..." is her answer);
+    "De" that begins a sentence is "the" or "they" unless a verb follows."""
+    formal = sentences("Vi har modtaget Deres ansøgning og sendte Dem notatet. De dårlige uger kommer en gang "
+                       "om måneden. De svarede den 2. oktober. Vi har læst Deres svar.")
+    words = [[t.low for t in s.tokens] for s in formal]
+    assert "din" in words[0] and "dig" in words[0]
+    assert words[1][0] == "de" and words[2][0] == "du" and "dit" in words[3]
+    plain = sentences("Vi har talt med dem. De dårlige uger kommer en gang om måneden. De sagde, at de kommer.")
+    assert all("du" not in [t.low for t in s.tokens] for s in plain)
+
+
+HEARD = EXPECT.model_copy(update={"hearing": EXPECT.hearing.model_copy(
+    update={"response": (("koster", "kræfter"),)})})
+
+
+@pytest.mark.parametrize("text, stated", [
+    # the sentence that says she answered, then what she said
+    ("Vi sendte dig ergoterapeutens notat. Du svarede den 2. oktober. Det koster dig mange kræfter. "
+     "Det har vi lagt vægt på.", True),
+    # her points quoted one by one, each answered
+    ('Vi sendte dig ergoterapeutens notat.\n\n"Det koster mig alle mine kræfter."\nDet har vi lagt vægt på.', True),
+    # a document's words introduced as such are not hers
+    ('Vi sendte dig ergoterapeutens notat. Notatet siger:\n"Det koster ingen kræfter."\nDet har vi lagt vægt på.',
+     False),
+    # her remarks mentioned, then someone else's words
+    ("Vi sendte dig ergoterapeutens notat. Dine bemærkninger ligger i sagen. Det koster kræfter at studere.", False),
+])
+def test_what_she_answered_in_the_hearing(text, stated, provisions):
+    assert read_letter(text, HEARD, DOCS, provisions).hearing.response_stated is stated
