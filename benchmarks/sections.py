@@ -221,7 +221,7 @@ def letters(cases: list[str], **_) -> list[Figure]:
     # The live panel and the grader know the path: they call `assess` with its flags, so the path
     # replay is not part of the time (it is measured on its own below).
     step, before = path_to_letter(case, None)
-    read = lambda: read_letter(text, step.expect, case.documents, lib.registry.provisions)  # noqa: E731
+    read = lambda: read_letter(text, step.expect, case.documents, lib.registry.provisions, case.citizen.name)  # noqa: E731
     judge = lambda: assess(text, step, case, lib, before.flags, before.state)  # noqa: E731
     on_path = lambda: assess_on_path(text, case, lib)  # noqa: E731
     for label, run in (("read one 700-word letter", read), ("read and judge one 700-word letter", judge),

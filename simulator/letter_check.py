@@ -151,7 +151,7 @@ def assess(text: str, step: LetterStep, case: Case, library: Library, flags: Ite
     if exp is None or not library.letter_items:
         return LetterReport([], {c: None for c in CRITERIA}, r.words, r.lix, r.band, notes,
                             model_letter=view.model_letter, model_note=view.model_note, task=view.task, step=view.id)
-    reading = read_letter(clean, exp, case.documents, library.registry.provisions)
+    reading = read_letter(clean, exp, case.documents, library.registry.provisions, case.citizen.name)
     notes += reading.notes[len(notes):] if reading.notes[:len(notes)] == notes else []
     col = _Collector(library.letter_items)
     if not clean.strip():

@@ -211,9 +211,8 @@ def _is_heading(line: str) -> bool:
         and line[:1].isupper() and ":" not in line[:-1]
 
 
-# The polite form ("De har søgt", "Deres ansøgning"): a letter written in it is read as if it said
-# "du", so every wording the lexicon knows in the du-form is found in it too. "De" begins a sentence
-# as "the" or "they" as often as "you"; there it is "du" only before a verb.
+# The polite form ("De har søgt", "Deres ansøgning"). "De" begins a sentence as "the" or "they" as
+# often as "you"; there it is "du" only before a verb.
 _FORMAL_MID = re.compile(r"(?<=[a-zæøå0-9,;:)]\s)(?:De|Dem|Deres)\b")
 _FORMAL_AS_DU = {"de": "du", "dem": "dig"}
 _NEUTER_AFTER_DERES = frozenset({"svar", "brev", "behov", "argument", "hovedargument", "synspunkt", "hovedsynspunkt",
@@ -225,29 +224,60 @@ _VERB_AFTER_DE = frozenset({"har", "havde", "kan", "kunne", "skal", "skulle", "v
                             "ved", "tager", "tog", "ser", "så", "klarer", "bruger", "anfører", "anførte"})
 
 
-def formal_address(text: str) -> bool:
-    """Written in the polite form: "De", "Dem" or "Deres" with a capital inside a sentence, twice."""
-    return len(_FORMAL_MID.findall(text)) >= 2
+_DU_WORDS = frozenset({"du", "dig", "din", "dit", "dine"})
+_PRONOUNS_AS_DU = {"han": {"han": "du", "ham": "dig", "hans": "din"},
+                   "hun": {"hun": "du", "hende": "dig", "hendes": "din"}}
 
 
-def _as_du(toks: list[Token]) -> list[Token]:
-    out = []
-    for i, t in enumerate(toks):
-        nxt = toks[i + 1].low if i + 1 < len(toks) else ""
-        low = None
-        if t.text in ("De", "Dem") and (i > 0 or t.text == "Dem" or nxt in _VERB_AFTER_DE or nxt.endswith("ede")):
-            low = _FORMAL_AS_DU[t.low]
-        elif t.text == "Deres":
-            low = "dit" if nxt in _NEUTER_AFTER_DERES else "din"
-        out.append(t if low is None else Token(t.text, low, danish.stem(low), t.start, t.end))
-    return out
+@dataclass(frozen=True)
+class Address:
+    """How the letter speaks to the citizen, when not in the du-form: the polite form, or about her in
+    the third person by name ("Hanne får støtte", "hun", "Hannes ansøgning"). Either way the letter
+    is read as if it said "du", so every wording the lexicon knows in the du-form is found in it."""
+
+    formal: bool = False
+    third: tuple[tuple[str, str], ...] = ()  # lower-case word -> its du-form
+
+    def words(self, toks: list[Token]) -> list[Token]:
+        if not self.formal and not self.third:
+            return toks
+        third = dict(self.third)
+        out = []
+        for i, t in enumerate(toks):
+            nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+            low = None
+            if self.formal and t.text in ("De", "Dem") and (
+                    i > 0 or t.text == "Dem" or nxt in _VERB_AFTER_DE or nxt.endswith("ede")):
+                low = _FORMAL_AS_DU[t.low]
+            elif self.formal and t.text == "Deres":
+                low = "dit" if nxt in _NEUTER_AFTER_DERES else "din"
+            elif t.low in third:
+                low = third[t.low]
+            out.append(t if low is None else Token(t.text, low, danish.stem(low), t.start, t.end))
+        return out
 
 
-def sentences(text: str) -> list[Sentence]:
+def address(text: str, citizen: str | None = None) -> Address:
+    """The polite form: "De", "Dem" or "Deres" with a capital inside a sentence, twice. The third
+    person: the citizen's name more often than "du" (the greeting aside), with the pronoun ("han" or
+    "hun") the letter uses most."""
+    formal = len(_FORMAL_MID.findall(text)) >= 2
+    if formal or not citizen:
+        return Address(formal)
+    words = [m.group().lower() for m in re.finditer(r"\w+", text)]
+    name = citizen.split()[0].lower()
+    named = words.count(name) + words.count(name + "s") - len(re.findall(rf"(?im)^\s*(?:kære|hej)\s+{name}\b", text))
+    if named < 3 or named <= sum(w in _DU_WORDS for w in words):
+        return Address()
+    pronoun = max(_PRONOUNS_AS_DU, key=words.count)
+    return Address(third=((name, "du"), (name + "s", "din"), *_PRONOUNS_AS_DU[pronoun].items()))
+
+
+def sentences(text: str, citizen: str | None = None) -> list[Sentence]:
     out: list[Sentence] = []
     heading = ""
     paragraph = 0
-    formal = formal_address(text)
+    form = address(text, citizen)
     for raw_line in text.split("\n"):
         line = raw_line.strip()
         if not line:
@@ -256,22 +286,22 @@ def sentences(text: str) -> list[Sentence]:
         if _is_heading(line):
             heading = re.sub(r"^\d+[.)]\s+", "", line).rstrip(":")
             paragraph += 1
-            out.append(_sentence(len(out), line, heading, paragraph, formal))
+            out.append(_sentence(len(out), line, heading, paragraph, form))
             continue
         if BULLET.match(line):
             paragraph += 1  # each bullet stands on its own
         line = BULLET.sub("", line)
         for part in SENT_END.split(line):
             if part.strip():
-                out.append(_sentence(len(out), part.strip(), heading, paragraph, formal))
+                out.append(_sentence(len(out), part.strip(), heading, paragraph, form))
     index = LetterIndex(out)
     for s in out:
         s.letter = index
     return out
 
 
-def _sentence(index: int, text: str, heading: str, paragraph: int = 0, formal: bool = False) -> Sentence:
-    toks = _as_du(danish.tokens(text)) if formal else danish.tokens(text)
+def _sentence(index: int, text: str, heading: str, paragraph: int = 0, form: Address = Address()) -> Sentence:
+    toks = form.words(danish.tokens(text))
     text_stream, starts = danish.stream(toks)
     where_stem: dict[str, list[int]] = {}
     where_low: dict[str, list[int]] = {}
@@ -675,9 +705,11 @@ def citations(text: str, sents: list[Sentence], default_law: str,
 
 
 def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable[Document] = (),
-                provisions: Iterable[Provision] = ()) -> LetterReading:
+                provisions: Iterable[Provision] = (), citizen: str | None = None) -> LetterReading:
+    """The letter as a structured record. `citizen` is her name, so that a letter about her in the
+    third person ("Hanne får ...") reads as one to her."""
     text, notes = normalise(text)
-    sents = sentences(text)
+    sents = sentences(text, citizen)
     lex = lexicon()
     docs = list(documents)
     index = provision_index(provisions)
@@ -719,6 +751,8 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
     faste besøg". A clause that reports the application ("du søgte om, at kommunen betaler") or
     is subordinate ("afslag på, at kommunen betaler ...") decides nothing by its giving verb."""
     lex = lexicon()
+    if s.in_span(lex["history"], start, end):
+        return None  # what she had before, not what she gets now
     if s.in_span(lex["refuse"], start, end):
         return "refuse"  # "afslag", even "vi kan ikke give dig andet end afslag"
     if s.in_span(lex["grant"], start, end):
@@ -755,6 +789,8 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
     has_object = s.in_span(lex["help_nouns"], start, end) or (
         object_at is not None and start <= object_at < end and any(object_at - 5 <= g < object_at for g in gives))
     if gives and has_object:
+        if s.in_span(lex["instead"], start, end) and not s.in_span(lex["negation"], start, end):
+            return None  # the help given in its place
         return "refuse" if s.in_span(lex["negation"], start, end) else "grant"
     return None
 
@@ -804,7 +840,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
         before = {} if s.text == s.heading or last_of_paragraph else named
         for aid in in_scope:
             acts[aid].mentioned = True
-        if not in_scope or s.any(lex["complaint_core"]):
+        if not in_scope or s.any(lex["complaint_core"]) or s.any(lex["complaint_help"]):
             continue  # "du kan klage over det hele, også over nej'et til botilbud" decides nothing
         # "Betaling for din psykoterapeut: Nej." -- the terse verdict of a summary list
         terse = TERSE_END.match(s.text) or TERSE.match(s.text) or TERSE_HOURS.match(s.text)
@@ -828,7 +864,7 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             if v is not None:
                 last = v
         sentence_verdict = next((v for _, _, v in inherited if v), None)
-        if sentence_verdict is None and s.heading and s.heading != s.text:
+        if sentence_verdict is None and s.heading and s.heading != s.text and not s.any(lex["instead"]):
             # under "Det får du" / "Det får du ikke" the list items carry the heading's verdict; a
             # heading that names one activity speaks only of that one
             heading_names = heading_acts.get(s.heading, set())

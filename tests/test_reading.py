@@ -427,3 +427,24 @@ HEARD = EXPECT.model_copy(update={"hearing": EXPECT.hearing.model_copy(
 ])
 def test_what_she_answered_in_the_hearing(text, stated, provisions):
     assert read_letter(text, HEARD, DOCS, provisions).hearing.response_stated is stated
+
+
+def test_a_letter_about_her_in_the_third_person_reads_as_one_to_her(provisions):
+    text = ("Kære Hanne\n\nHanne får støtte til struktur i to timer om ugen. Hanne har fortalt, at det koster "
+            "hende mange kræfter at klare ugen. Det er vi enige i, og derfor får Hanne støtten.")
+    assert read_letter(text, EXPECT, DOCS, provisions, citizen="Hanne").argument.restated
+    assert not read_letter(text, EXPECT, DOCS, provisions).argument.restated
+
+
+@pytest.mark.parametrize("text, activity, outcome", [
+    # what she had before decides nothing now
+    ("Baggrund\nI 2018 blev støtten til struktur givet efter § 85.", "struktur", None),
+    # help given in its place is not the activity granted, not even under a heading that grants
+    ("Det får du\n- Indkøb: Du får i stedet praktisk hjælp efter § 83.", "indkoeb", None),
+    ("Det får du\n- Struktur: Du får 3 timer om ugen i stedet for 2.", "struktur", "bevilget"),
+    # help to complain is no decision on the activity it mentions
+    ("Du kan få hjælp af en bisidder, fx til at skrive om ugeplanen.", "struktur", None),
+])
+def test_clauses_that_decide_no_activity(text, activity, outcome, provisions):
+    act = next(a for a in read(text, provisions).activities if a.id == activity)
+    assert act.outcome == outcome
