@@ -373,6 +373,8 @@ def _partshoering(col: _Collector, reading: LetterReading, exp: LetterExpectatio
         # On a path without høring the letter cannot undo it; it can say so plainly and give the
         # citizen the information now, with a chance to comment (the choices already scored the miss).
         col.ok("ph-ingen-falsk", True, ev, dokument=doc)
+        if h.unneeded and exp.hearing.required:
+            col.wrong("ph-unoedig", _ev(h.unneeded), dokument=doc)
         # half for saying it plainly, half for giving her the information now (sent with the letter,
         # an invitation to comment, or at least what the document says)
         spec = col.specs["ph-aaben"]

@@ -250,6 +250,9 @@ class ExpectedHearing(Strict):
     flag: Ident = Field(description="Process flag set on the path when the citizen was heard.")
     terms: Terms = Field(description="How a letter names the adverse document.")
     response: Terms = Field(default=(), description="What the citizen answered, when heard.")
+    required: bool = Field(
+        default=True, description="FVL § 19 requires the høring. False where it is good practice, not a duty "
+                                  "(the kommune's own internal assessment): then a letter may say it was not needed.")
 
 
 class OtherHelp(Strict):

@@ -469,6 +469,7 @@ class HearingReading:
     no_response: bool = False  # the letter says she did not answer ("vi har ikke hørt fra dig")
     content_told: bool = False  # the letter tells what the adverse document says
     denial: Evidence | None = None  # the sentence that says she was not heard
+    unneeded: Evidence | None = None  # the sentence that says hearing her was not needed
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -1329,6 +1330,9 @@ def _hearing(sents: list[Sentence], expect: LetterExpectation | None, docs: list
         explicit = bool(s.any(explicit_words))
         about = near_doc or explicit
         was_context, context = context, False
+        if (about or s.any(lex["hearing_sent"])) and s.any(lex["hearing_unneeded"]) \
+                and not s.any(lex["counterfactual"]):
+            out.unneeded = out.unneeded or _ev(s)  # "det var ikke nødvendigt at høre dig"
         if s.any(lex["sent_now"]) and near_doc:
             out.offers_now = True  # "du får notatet med dette brev": the information given now
             out.evidence.append(_ev(s))

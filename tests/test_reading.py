@@ -448,3 +448,24 @@ def test_a_letter_about_her_in_the_third_person_reads_as_one_to_her(provisions):
 def test_clauses_that_decide_no_activity(text, activity, outcome, provisions):
     act = next(a for a in read(text, provisions).activities if a.id == activity)
     assert act.outcome == outcome
+
+
+def test_a_hearing_called_unneeded_where_the_law_required_it(library):
+    """Benny was never heard on the behandlingssted's notat, which FVL § 19 required: a letter that calls
+    the høring unneeded states the law wrongly. Sofie's notat is the kommune's own ergoterapeut's: sending
+    it was good practice, not a duty (`required: false`), so saying so is no error there."""
+    from conftest import case_by_id
+
+    from simulator.letter_check import assess_on_path
+
+    letters = {
+        "benny": "Afslutningsnotatet er ikke sendt til dig. Det var ikke nødvendigt, fordi notatet bygger på det, "
+                 "du selv har fortalt behandlingsstedet.",
+        "sofie": "Ergoterapeutens notat er ikke sendt til dig. Det var ikke nødvendigt, fordi det er kommunens egen "
+                 "vurdering fra et besøg, du selv var med til.",
+    }
+    found = {cid: {i.id: i for i in assess_on_path(text, case_by_id(cid), library,
+                                                   yaml_path(cid, "uden-hoering")).items}
+             for cid, text in letters.items()}
+    assert found["benny"]["ph-unoedig"].kind == "fejl"
+    assert "ph-unoedig" not in found["sofie"]
