@@ -752,8 +752,8 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
     faste besøg". A clause that reports the application ("du søgte om, at kommunen betaler") or
     is subordinate ("afslag på, at kommunen betaler ...") decides nothing by its giving verb."""
     lex = lexicon()
-    if s.in_span(lex["history"], start, end):
-        return None  # what she had before, not what she gets now
+    if s.in_span(lex["history"], start, end) or s.in_span(lex["rule_described"], start, end):
+        return None  # what she had before, or what the law offers, not what she gets now
     if s.in_span(lex["refuse"], start, end):
         return "refuse"  # "afslag", even "vi kan ikke give dig andet end afslag"
     if s.in_span(lex["grant"], start, end):
@@ -771,7 +771,7 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
         # "det er ikke nødvendigt, at kommunen betaler" decide nothing by "betaler"; "vi har
         # besluttet, at du får støtte" does, and so does our own "vi har vurderet, at du skal have støtte"
         head = next(((a, b) for a, b, _ in s.clauses if b == start), (0, start))
-        if any(s.in_span(lex[k], *head) for k in ("refuse", "negation", "applied", "attribution")):
+        if any(s.in_span(lex[k], *head) for k in ("refuse", "negation", "applied", "attribution", "rule_described")):
             return None
         if not s.in_span(lex["our_judgement"], 0, start) and any(
                 s.in_span(lex[k], 0, start) for k in ("reporting_verbs", "perceiving")):

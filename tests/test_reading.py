@@ -444,6 +444,10 @@ def test_a_letter_about_her_in_the_third_person_reads_as_one_to_her(provisions):
     ("Det får du\n- Struktur: Du får 3 timer om ugen i stedet for 2.", "struktur", "bevilget"),
     # help to complain is no decision on the activity it mentions
     ("Du kan få hjælp af en bisidder, fx til at skrive om ugeplanen.", "struktur", None),
+    # her request, and the law's offer or demand, are not what she gets
+    ("Du har anmodet kommunen om at give dig støtte til struktur.", "struktur", None),
+    ("Bestemmelsen giver mulighed for støtte til struktur i hverdagen.", "struktur", None),
+    ("Det kan vi ikke lægge vægt på, da § 85 kræver, at støtten til struktur gives som træning.", "struktur", None),
 ])
 def test_clauses_that_decide_no_activity(text, activity, outcome, provisions):
     act = next(a for a in read(text, provisions).activities if a.id == activity)
