@@ -53,6 +53,7 @@ class Sentence:
     tokens: list[Token]
     heading: str  # the heading the sentence stands under ("" before the first)
     paragraph: int = 0  # sentences of one paragraph (one block of text) share this
+    bullet: bool = False  # an item of a list ("- post og papirer")
     clauses: list[tuple[int, int, bool]] = field(default_factory=list)  # token spans, negated?
     stream: str = ""  # " low/stem low/stem ...": one string to search for many phrases at once
     offsets: dict[int, int] = field(default_factory=dict)  # character offset in stream -> token index
@@ -288,12 +289,14 @@ def sentences(text: str, citizen: str | None = None) -> list[Sentence]:
             paragraph += 1
             out.append(_sentence(len(out), line, heading, paragraph, form))
             continue
-        if BULLET.match(line):
+        bullet = bool(BULLET.match(line))
+        if bullet:
             paragraph += 1  # each bullet stands on its own
         line = BULLET.sub("", line)
         for part in SENT_END.split(line):
             if part.strip():
                 out.append(_sentence(len(out), part.strip(), heading, paragraph, form))
+                out[-1].bullet = bullet
     index = LetterIndex(out)
     for s in out:
         s.letter = index
@@ -829,7 +832,11 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
     decided_sections: set[tuple[str, str]] = set()
     hours_decided: dict[str, bool] = {}
     before: dict[str, int] = {}  # the activities the sentence before named, in the same paragraph
+    lead = None  # "Der er bevilget støtte efter § 85 til" + a list: the verdict its items carry
     for s in sents:
+        if not s.bullet:
+            lead = None if s.text == s.heading or s.text.rstrip().endswith((".", "!", "?")) else next(
+                (v for a, b, _ in s.clauses if (v := _verdict(s, a, b))), None)
         named, by_rule = _named_activities(s, expect.activities)
         own_heading = heading_acts.get(s.heading, set()) if s.heading != s.text else set()
         in_scope = set(named) or (own_heading if len(own_heading) == 1 else set())
@@ -865,6 +872,8 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
             if v is not None:
                 last = v
         sentence_verdict = next((v for _, _, v in inherited if v), None)
+        if sentence_verdict is None and s.bullet and lead:
+            sentence_verdict = lead
         if sentence_verdict is None and s.heading and s.heading != s.text and not s.any(lex["instead"]):
             # under "Det får du" / "Det får du ikke" the list items carry the heading's verdict; a
             # heading that names one activity speaks only of that one
@@ -1068,6 +1077,13 @@ def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tupl
     sources = sources or _sources(tuple(docs))
     for s in sents:
         i = _item_match(s, fact)
+        labelled = _paragraph_label(sents, s, sources, docs)
+        in_s = [_groups_match(s, (g,)) is not None for g in fact.terms]
+        if i is None and labelled and labelled[0] == fact.document and any(in_s) and all(
+                here or _groups_match(labelled[1], (g,)) is not None for g, here in zip(fact.terms, in_s, strict=True)):
+            # "Udtalelsen fra distriktspsykiatrien: Du har svært ved breve. Du klarer selv indkøb.": the
+            # label names the document for every sentence under it
+            i = 0
         if i is None:
             continue
         if not _has_negation(fact.label) and _negates_term(s, fact.terms[0]):
@@ -1098,6 +1114,11 @@ def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tupl
                               key=lambda a: (a.at, a.doc != fact.document))
                 source = back[0].doc if back else None
                 out.reported = out.reported or source is not None
+        if source is None and not own_voice:
+            # "- Notatet fra hjemmebesøget den 15. oktober: Du åbner ikke din post. Du har ingen kalender.":
+            # the label before the colon opening the paragraph is the source of all it holds
+            source = labelled[0] if labelled else None
+            out.reported = out.reported or source is not None
         if source is None and own is not None and any(abs(j - i) <= 3 for p in _doc_terms(own) for j in s.find_all(p)):
             source = own.id  # "din energidagbog viser ...", "dagbogen fra samtalen"
             out.names_itself = True
@@ -1106,6 +1127,22 @@ def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tupl
             out.explains_document = source == fact.document
         break
     return out
+
+
+def _paragraph_label(sents: list[Sentence], s: Sentence, sources, docs: list[Document]
+                     ) -> tuple[str, Sentence] | None:
+    """The document named before a colon in the first sentence of the sentence's paragraph, when that
+    sentence comes before it ("Udtalelsen fra distriktspsykiatrien: ..."). The label must say what kind
+    of document it is (notat, udtalelse, mail), so "Rådgivning: Ja." names no document."""
+    first = next((x for x in sents[:s.index] if x.paragraph == s.paragraph), None)
+    if first is None or ":" not in first.text:
+        return None
+    colon = first.text.index(":")
+    kinds = {d.id: danish.stem(d.kind.split()[0]) for d in docs if d.kind}
+    label = [t.stem for t in first.tokens if t.start < colon]
+    found = {a.doc for a in _attributions(first, sources) if first.tokens[a.at].start < colon
+             and kinds.get(a.doc) in label}
+    return (next(iter(found)), first) if len(found) == 1 else None
 
 
 def _naming(s: Sentence, doc: Document) -> set[int]:
@@ -1196,8 +1233,9 @@ def _attributions(s: Sentence, sources: tuple[tuple[str, tuple[str, ...]], ...])
 
 def _colon_after(s: Sentence, j: int) -> int | None:
     """The token just before a colon that closes a label starting with the document's name at j:
-    "Egebos notat om dit besøg den 30. september: ..." (the label names the source of what follows)."""
-    if j > 1:
+    "Egebos notat om dit besøg den 30. september: ...", "Notatet fra hjemmebesøget den 15. oktober: ..."
+    (the label names the source of what follows)."""
+    if j > 3:
         return None
     for k in range(j, min(len(s.tokens) - 1, j + 8)):
         if ":" in s.text[s.tokens[k].end:s.tokens[k + 1].start]:

@@ -473,3 +473,22 @@ def test_a_hearing_called_unneeded_where_the_law_required_it(library):
              for cid, text in letters.items()}
     assert found["benny"]["ph-unoedig"].kind == "fejl"
     assert "ph-unoedig" not in found["sofie"]
+
+
+def test_list_items_carry_the_verdict_of_the_line_that_leads_into_them(provisions):
+    text = "Afgørelsen\nDer er bevilget socialpædagogisk støtte efter § 85 til\n- struktur i hverdagen\n- budget\n"
+    acts = {a.id: a.outcome for a in read(text, provisions).activities}
+    assert acts["struktur"] == "bevilget" and acts["budget"] == "bevilget"
+
+
+def test_a_label_names_the_source_of_every_sentence_under_it(provisions):
+    text = ("Oplysninger\n- Notatet fra samtalen om energi den 3. marts: Du sover dårligt. Din dagbog viser mange "
+            "timer.\n")
+    fact = read(text, provisions).facts[0]
+    assert fact.found and fact.document_named == "samtale"
+
+
+def test_her_wish_answered_in_the_passive(provisions):
+    arg = read("Dit ønske om mere hjælp, fordi det koster dig mange kræfter, er indgået i vurderingen.",
+               provisions).argument
+    assert arg.restated and arg.answered
