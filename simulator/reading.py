@@ -1189,11 +1189,22 @@ def _sources(docs: tuple[Document, ...]) -> tuple[tuple[str, tuple[str, ...]], .
     kinds = lexicon()["source_kinds"]
     probes = {d.id: _sentence(-1, f"{d.title} {d.kind} {' '.join(d.aliases)}", "") for d in docs}
     # a document is also named by its kind of source: "psykiateren" for the speciallæge's udtalelse
-    own = tuple((d.id, _doc_terms(d) + tuple(p for ps in kinds.values() if probes[d.id].any(ps) for p in ps))
-                for d in docs)
+    own = tuple((d.id, _doc_terms(d) + _own_date(d.text)
+                 + tuple(p for ps in kinds.values() if probes[d.id].any(ps) for p in ps)) for d in docs)
     foreign = tuple((f"?{kind}", tuple(phrases)) for kind, phrases in kinds.items()
                     if not any(pr.any(phrases) for pr in probes.values()))
     return own + foreign
+
+
+_OWN_DATE = re.compile(r"^\W*(?:\w+dag\s+(?:den\s+)?)?(\d{1,2})\.\s*(januar|februar|marts|april|maj|juni|juli|august|"
+                       r"september|oktober|november|december)\b", re.IGNORECASE)
+
+
+def _own_date(text: str) -> tuple[str, ...]:
+    """The date a document opens with ("23. november 2026, indhentet med Runes samtykke"), as a way a
+    letter names it: "distriktspsykiatrien skrev den 23. november" is the udtalelse, not the mail."""
+    m = _OWN_DATE.match(text)
+    return (f"{m.group(1)} {m.group(2).lower()}",) if m else ()
 
 
 def _attributions(s: Sentence, sources: tuple[tuple[str, tuple[str, ...]], ...]) -> list[_Attribution]:
@@ -1282,8 +1293,9 @@ def _argument(sents: list[Sentence], expect: LetterExpectation | None) -> Argume
         pair = [x for x in sents[s.index:s.index + 2] if x.heading == s.heading]
         # in words the letter puts in the citizen's mouth, a looser likeness to the argument will do
         # (but the argument's first concept must be there: not "de dårlige uger" without "hver dag")
-        loose = s.any(lex["attribution"]) and _label_match(s, arg.label, ARGUMENT_SHARE) is not None \
-            and _groups_match(s, arg.terms[:1]) is not None
+        # (her own words set out as a point, a quoted line or her question, need only the first concept)
+        loose = _groups_match(s, arg.terms[:1]) is not None and (_her_words(sents, s) or (
+            s.any(lex["attribution"]) and _label_match(s, arg.label, ARGUMENT_SHARE) is not None))
         if _item_match(s, arg) is None and not _groups_match_in(pair, arg.terms) and not loose:
             continue
         if _attributed(sents, s):

@@ -492,3 +492,26 @@ def test_her_wish_answered_in_the_passive(provisions):
     arg = read("Dit ønske om mere hjælp, fordi det koster dig mange kræfter, er indgået i vurderingen.",
                provisions).argument
     assert arg.restated and arg.answered
+
+
+def test_the_date_tells_two_documents_from_one_place_apart(provisions):
+    """Rune's case holds a mail and an udtalelse from the distriktspsykiatri; the udtalelse opens with
+    its date, and a letter that gives the date names it."""
+    from conftest import case_by_id
+
+    case = case_by_id("rune")
+    step = next(s for s in case.steps if s.id == "brev")
+    text = "Distriktspsykiatrien skrev den 23. november, at du selv klarer indkøb, madlavning og rengøring."
+    facts = {f.id: f for f in read_letter(text, step.expect, case.documents, provisions, "Rune").facts}
+    assert facts["f-udtalelse"].document_named == "udtalelse-psykiatri"
+    assert facts["f-kan-selv"].document_named == "udtalelse-psykiatri"  # not the mail, which has no date
+
+
+def test_her_point_quoted_on_its_own_line_needs_only_its_core(provisions):
+    arg = {"label": "nogen hver dag, fordi hun ikke kommer i gang i de dårlige uger",
+           "terms": [["hver dag"], ["dårlige", "i gang"]]}
+    expect = EXPECT.model_copy(update={"main_argument": type(EXPECT.main_argument).model_validate(arg)})
+    text = ('"Jeg vil gerne have nogen hver dag."\n'
+            "Det kan vi ikke give dig ret i, for i de gode uger klarer du meget selv.")
+    got = read_letter(text, expect, DOCS, provisions).argument
+    assert got.restated and got.answered
