@@ -274,6 +274,8 @@ def _begrundelse(col: _Collector, reading: LetterReading, exp: LetterExpectation
             col.wrong("bg-standardtekst", _ev(reading.boilerplate[0]))
         elif reading.bare_boilerplate and missing:
             col.wrong("bg-standardtekst", _ev(reading.bare_boilerplate[0]))
+    if reading.resource_reason:
+        col.wrong("bg-ressourcer", _ev(reading.resource_reason))
     # considerations
     if exp.considerations:
         considered = [c for c in reading.considerations if c.found]

@@ -174,7 +174,7 @@ TERSE_END = re.compile(r"^(.{1,120}?)\s*[:–-]\s*(ja|nej|bevilget|bevilges|godk
 # "Struktur og aftaler: 4 timer om ugen (før 3)" -- hours given straight after the activity grant it.
 TERSE_HOURS = re.compile(r"^([^:–]{1,90}?)\s*[:–]\s*((?:\d+(?:[,.]\d+)?|en|én|to|tre|fire|fem|seks|syv|otte|halvanden)"
                          r"(?:\s*(?:-|–|til)\s*\S+)?\s+timer?)\b", re.IGNORECASE)
-BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
+BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)]|[a-zæøå]\))\s+")  # "- ", "2. ", "b) "
 # A sentence ends at . ! ? followed by space and a capital, a digit, § or a bullet, or at the end;
 # not after an abbreviation ("jf. § 85", "stk. 2").
 SENT_END = re.compile(r"(?<=[.!?])(?<!\bjf\.)(?<!\bstk\.)(?<!\bnr\.)(?<!\bpkt\.)(?<!\bca\.)(?<!\bfx\.)"
@@ -534,6 +534,7 @@ class LetterReading:
     sentences: int
     notes: list[str]
     bare_boilerplate: list[Evidence] = field(default_factory=list)  # boilerplate in a paragraph with no facts
+    resource_reason: Evidence | None = None  # budget, staff, waiting list or a standard's cap given as the reason
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -727,6 +728,7 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
     boiler = [_ev(s) for s in sents if s.any(lex["boilerplate"])]
     bare = _bare_boilerplate(sents, expect) if expect and boiler else []
     argument = _argument(sents, expect)
+    resource = next((_ev(x) for x in sents if _resource_reason(sents, x)), None)
     hearing = _hearing(sents, expect, docs)
     helps = [_help(sents, h) for h in expect.other_help] if expect else []
     complaint = _complaint(sents)
@@ -736,7 +738,23 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
     jargon = sorted({m.group() for pat in lex["jargon"] for m in re.finditer(pat, text)})
     words = sum(1 for s in sents for t in s.tokens if t.low[:1].isalpha())
     return LetterReading(activities, total, total_ev, cites, facts, considerations, weighing, boiler, argument, hearing,
-                         helps, complaint, contact, access, jargon, words, len(sents), notes, bare)
+                         helps, complaint, contact, access, jargon, words, len(sents), notes, bare, resource)
+
+
+def _resource_reason(sents: list[Sentence], s: Sentence) -> bool:
+    """The kommune's budget, staff or waiting list, or a kvalitetsstandard's cap, given as what decides
+    ("... som giver højst to timer", "Den skal vi følge"): not her view of it ("du mener, at vi sparer"),
+    not denied ("kvalitetsstandarden har ikke bestemt din støtte"), not a starting point exceeded ("som
+    udgangspunkt højst 4 timer, men du får 5")."""
+    lex = lexicon()
+    before = sents[s.index - 1] if s.index and sents[s.index - 1].paragraph == s.paragraph else None
+    bound = s.any(lex["standard_bound"]) and (s.any(lex["standards"]) or (before and before.any(lex["standards"])))
+    hit = s.any(lex["resource_reasons"]) or bound
+    if not hit or s.any(lex["attribution"]) or s.any(lex["response_words"]) or s.any(lex["complaint_core"]):
+        return False
+    if s.has("udgangspunkt") or s.any(["ikke ~3 bestemt", "ikke ~3 bestemmende", "ikke ~3 lagt til grund", "=uanset"]):
+        return False
+    return True
 
 
 def _bare_boilerplate(sents: list[Sentence], expect: LetterExpectation) -> list[Evidence]:
@@ -768,6 +786,8 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
     if s.in_span(lex["applied"], start, end) or s.in_span(lex["attribution"], start, end):
         return None  # the application, or the citizen's own view, is not the decision
     lead = [t.low for t in s.tokens[start:start + 2]]
+    if start and lead and lead[0] == "som":
+        return None  # a relative clause tells of a noun before it: "den øvelse, som støtten skal give"
     if start and lead and (lead[0] in ("at", "om")
                            or (lead[0] in ("ikke", "og", "men") and lead[1:] in (["at"], ["om"]))):
         # a subordinate clause is governed by the clause before it: "afslag på, at kommunen betaler",
@@ -848,8 +868,9 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
         before = {} if s.text == s.heading or last_of_paragraph else named
         for aid in in_scope:
             acts[aid].mentioned = True
-        if not in_scope or s.any(lex["complaint_core"]) or s.any(lex["complaint_help"]):
-            continue  # "du kan klage over det hele, også over nej'et til botilbud" decides nothing
+        if not in_scope or s.any(lex["complaint_core"]) or s.any(lex["complaint_help"]) or (
+                s.heading != s.text and _heading_sentence(s.heading).any(lex["rules_headings"])):
+            continue  # "du kan klage over det hele, også over nej'et til botilbud" decides nothing, nor does the law
         # "Betaling for din psykoterapeut: Nej." -- the terse verdict of a summary list
         terse = TERSE_END.match(s.text) or TERSE.match(s.text) or TERSE_HOURS.match(s.text)
         terse_verdict: dict[str, str] = {}
@@ -1003,6 +1024,14 @@ def _named_activities(s: Sentence, activities) -> tuple[dict[str, int], set[str]
     ("du får støtte efter § 83 til at komme i gang" speaks of getting started, under a wrong rule),
     and name their activity only weakly elsewhere ("støtten gives efter § 83")."""
     named = {a.id: i for a in activities if (i := _item_match(s, a)) is not None}
+    # "Ad d) Praktisk hjælp efter § 83: du har ikke brug for, at en anden gør rent": a label before a
+    # colon says what the sentence is about; what it goes on to name is its content
+    colon = next((k for k, t in enumerate(s.tokens[:12]) if ":" in s.text[t.end:t.end + 2]), None)
+    if colon is not None:
+        head = _sentence(-1, s.text[:s.tokens[colon].end], "")
+        labelled = {a.id for a in activities if a.id in named and _item_match(head, a) is not None}
+        if labelled:
+            named = {k: v for k, v in named.items() if k in labelled}
     by_rule = {a.id for a in activities if a.id in named and _groups_match(s, _without_rules(a.terms)) is None
                and _label_match(s, a.label) is None}
     if by_rule and len(by_rule) < len(named):

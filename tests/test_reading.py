@@ -387,6 +387,8 @@ def test_someone_else_who_rings_is_no_referral(provisions):
     ("Du kan klage. Vi ser kun på sagen igen, hvis klagen indeholder nye oplysninger.",
      "reassessment_conditioned", True),
     ("Du kan klage. Vi ser på sagen igen, og nye oplysninger er velkomne.", "reassessment_conditioned", False),
+    ("Du kan klage. Når vi har din klage, kan vi vælge at se på sagen igen, hvis vi synes, der er grund til det.",
+     "reassessment_conditioned", True),
     # what a complaint can lead to
     ("Du kan klage. Ankestyrelsen kan kun se på, om reglerne er fulgt, og ikke på vores vurdering af din sag.",
      "restriction", True),
@@ -515,3 +517,19 @@ def test_her_point_quoted_on_its_own_line_needs_only_its_core(provisions):
             "Det kan vi ikke give dig ret i, for i de gode uger klarer du meget selv.")
     got = read_letter(text, expect, DOCS, provisions).argument
     assert got.restated and got.answered
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Timetallet følger kommunens kvalitetsstandard, som giver højst to timer om ugen. Derfor får du to timer.", True),
+    ("Kommunen har en ny kvalitetsstandard om støtte i eget hjem.\nDen skal vi følge, og derfor sættes støtten ned.",
+     True),
+    ("De fem samtaler har kommunen ikke økonomi til.", True),
+    ("Bostøtten har ikke personale til at komme hver dag.", True),
+    # a standard as a starting point exceeded, or denied as the reason, or her own view, or her own means
+    ("Kvalitetsstandarden siger højst 4 timer som udgangspunkt, men du får 5, fordi det er dit behov.", False),
+    ("Kvalitetsstandarden har ikke bestemt din støtte.", False),
+    ("Du mener, at timerne følger kvalitetsstandarden for at spare.", False),
+    ("Du har ikke råd til at betale samtalerne selv.", False),
+])
+def test_budget_staff_or_a_standards_cap_given_as_the_reason(text, found, provisions):
+    assert (read(text, provisions).resource_reason is not None) is found
