@@ -216,6 +216,7 @@ def _is_heading(line: str) -> bool:
 # often as "you"; there it is "du" only before a verb.
 _FORMAL_MID = re.compile(r"(?<=[a-zæøå0-9,;:)]\s)(?:De|Dem|Deres)\b")
 _FORMAL_AS_DU = {"de": "du", "dem": "dig"}
+_PLURAL_MID = re.compile(r"(?<=[a-zæøå0-9,;:)]\s)I\b")
 _NEUTER_AFTER_DERES = frozenset({"svar", "brev", "behov", "argument", "hovedargument", "synspunkt", "hovedsynspunkt",
                                  "ønske", "samtykke", "forløb", "helbred", "hjem", "liv", "netværk", "job"})
 _VERB_AFTER_DE = frozenset({"har", "havde", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "er",
@@ -238,9 +239,10 @@ class Address:
 
     formal: bool = False
     third: tuple[tuple[str, str], ...] = ()  # lower-case word -> its du-form
+    plural: bool = False  # to her and a relative together: "I", "jer", "jeres"
 
     def words(self, toks: list[Token]) -> list[Token]:
-        if not self.formal and not self.third:
+        if not self.formal and not self.third and not self.plural:
             return toks
         third = dict(self.third)
         out = []
@@ -252,6 +254,10 @@ class Address:
                 low = _FORMAL_AS_DU[t.low]
             elif self.formal and t.text == "Deres":
                 low = "dit" if nxt in _NEUTER_AFTER_DERES else "din"
+            elif self.plural and t.text == "I" and (i > 0 or nxt in _VERB_AFTER_DE or nxt.endswith("ede")):
+                low = "du"
+            elif self.plural and t.low in ("jer", "jeres"):
+                low = "dig" if t.low == "jer" else ("dit" if nxt in _NEUTER_AFTER_DERES else "din")
             elif t.low in third:
                 low = third[t.low]
             out.append(t if low is None else Token(t.text, low, danish.stem(low), t.start, t.end))
@@ -259,19 +265,23 @@ class Address:
 
 
 def address(text: str, citizen: str | None = None) -> Address:
-    """The polite form: "De", "Dem" or "Deres" with a capital inside a sentence, twice. The third
+    """The polite form: "De", "Dem" or "Deres" with a capital inside a sentence, twice. To her and a
+    relative together: "I" inside a sentence, "jer" or "jeres", three times in all. The third
     person: the citizen's name more often than "du" (the greeting aside), with the pronoun ("han" or
     "hun") the letter uses most."""
     formal = len(_FORMAL_MID.findall(text)) >= 2
-    if formal or not citizen:
+    if formal:
         return Address(formal)
+    plural = len(_PLURAL_MID.findall(text)) + len(re.findall(r"\bjer(?:es)?\b", text, re.IGNORECASE)) >= 3
+    if not citizen:
+        return Address(plural=plural)
     words = [m.group().lower() for m in re.finditer(r"\w+", text)]
     name = citizen.split()[0].lower()
     named = words.count(name) + words.count(name + "s") - len(re.findall(rf"(?im)^\s*(?:kære|hej)\s+{name}\b", text))
     if named < 3 or named <= sum(w in _DU_WORDS for w in words):
-        return Address()
+        return Address(plural=plural)
     pronoun = max(_PRONOUNS_AS_DU, key=words.count)
-    return Address(third=((name, "du"), (name + "s", "din"), *_PRONOUNS_AS_DU[pronoun].items()))
+    return Address(third=((name, "du"), (name + "s", "din"), *_PRONOUNS_AS_DU[pronoun].items()), plural=plural)
 
 
 def sentences(text: str, citizen: str | None = None) -> list[Sentence]:
@@ -775,19 +785,25 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
     lex = lexicon()
     if s.in_span(lex["history"], start, end) or s.in_span(lex["rule_described"], start, end):
         return None  # what she had before, or what the law offers, not what she gets now
+    if start and s.tokens[start].low == "som":
+        return None  # a relative clause tells of a noun before it: "den øvelse, som støtten skal give"
+    if start == 0 and end < len(s.tokens) and len(s.tokens) > 2 and s.tokens[0].low in _VERB_AFTER_DE \
+            and s.tokens[1].low in ("du", "der", "i", "vi") and not s.text.rstrip().endswith("?"):
+        return None  # the verb first, then a comma: a condition ("Får du hjælp fra andre, er det vigtigt, at ...")
     if s.in_span(lex["refuse"], start, end):
         return "refuse"  # "afslag", even "vi kan ikke give dig andet end afslag"
     if s.in_span(lex["grant"], start, end):
         return "refuse" if s.in_span(lex["negation"], start, end) else "grant"
     if s.in_span(lex["reduces"], start, end) and not s.in_span(lex["negation"], start, end):
         return "reduce"
-    if s.in_span(lex["ends"], start, end) and (object_at is not None or s.in_span(lex["help_nouns"], start, end)):
-        return "grant" if s.in_span(lex["negation"], start, end) else "refuse"  # "støtten stopper ikke"
+    # "støtten stopper ikke"; the help may stand before a parenthesis: "Støtten (i dag 1 time) ophører"
+    if s.in_span(lex["ends"], start, end) and (object_at is not None or s.in_span(lex["help_nouns"], start, end) or (
+            start and s.in_span(lex["help_nouns"], max(0, start - 8), start)
+            and s.text[s.tokens[start - 1].end:s.tokens[start].start].strip() == ")")):
+        return "grant" if s.in_span(lex["negation"], start, end) else "refuse"
     if s.in_span(lex["applied"], start, end) or s.in_span(lex["attribution"], start, end):
         return None  # the application, or the citizen's own view, is not the decision
     lead = [t.low for t in s.tokens[start:start + 2]]
-    if start and lead and lead[0] == "som":
-        return None  # a relative clause tells of a noun before it: "den øvelse, som støtten skal give"
     if start and lead and (lead[0] in ("at", "om")
                            or (lead[0] in ("ikke", "og", "men") and lead[1:] in (["at"], ["om"]))):
         # a subordinate clause is governed by the clause before it: "afslag på, at kommunen betaler",
@@ -842,6 +858,10 @@ def _heading_verdict(heading: str) -> str | None:
 def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Citation]) -> list[ActivityReading]:
     lex = lexicon()
     acts = {a.id: ActivityReading(a.id, a.label, None) for a in expect.activities}
+    provisions = {a.id: a.provisions for a in expect.activities}
+    # the rules of the other things the letter decides: a verdict under one of them is about that thing
+    elsewhere = {p for a in expect.activities for p in a.provisions}
+    elsewhere |= {p for h in expect.other_help for p in h.provisions}
     heading_acts: dict[str, set[str]] = {}
     for s in sents:
         if s.heading and s.heading not in heading_acts:
@@ -903,15 +923,23 @@ def _activities(sents: list[Sentence], expect: LetterExpectation, cites: list[Ci
                 sentence_verdict = _heading_verdict(s.heading)
         verdict_of: dict[str, str | None] = {}
         strength: dict[str, int] = {}
+        # "får du praktisk hjælp efter § 83: en hjemmehjælper gør rent sammen med dig": a verdict whose
+        # clause cites another rule than the activity's decides the other help, not the activity
+        verdict_span = next(((a, b) for a, b, v in inherited if v), None)
+        cited_there = [set(c.registry_ids) for c in cites if c.evidence.sentence == s.index and c.registry_ids
+                       and verdict_span and verdict_span[0] <= c.token < verdict_span[1]]
         for aid in in_scope:
             i = named.get(aid)
+            foreign = bool(cited_there) and not any(ids & set(provisions[aid]) for ids in cited_there) and any(
+                ids & (elsewhere - set(provisions[aid])) for ids in cited_there)
             if aid in terse_verdict:
                 verdict_of[aid], strength[aid] = terse_verdict[aid], 2
             elif i is not None:
                 a_b = next(((a, b) for a, b, _ in s.clauses if a <= i < b), None)
                 own = _verdict(s, a_b[0], a_b[1], i) if a_b else None
                 v = own or next((v for a, b, v in inherited if a <= i < b and v), None)
-                verdict_of[aid], strength[aid] = (v, 1 if aid in by_rule else 2) if v else (sentence_verdict, 1)
+                verdict_of[aid], strength[aid] = (v, 1 if aid in by_rule else 2) if v else (
+                    None if foreign else sentence_verdict, 1)
             elif pointing:
                 verdict_of[aid], strength[aid] = sentence_verdict, 1
             elif (s.heading, aid) not in decided_sections:

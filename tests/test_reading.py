@@ -446,6 +446,12 @@ def test_a_letter_about_her_in_the_third_person_reads_as_one_to_her(provisions):
     ("Det får du\n- Struktur: Du får 3 timer om ugen i stedet for 2.", "struktur", "bevilget"),
     # help to complain is no decision on the activity it mentions
     ("Du kan få hjælp af en bisidder, fx til at skrive om ugeplanen.", "struktur", None),
+    # a verdict under the rule of other help decides that help ("praktisk hjælp efter § 83")
+    ("Struktur: 3 timer om ugen.\nFra maj får du praktisk hjælp efter § 83: en hjemmehjælper handler ind med dig.",
+     "indkoeb", None),
+    # the verb first: a condition, not a grant
+    ("Får du hjælp fra andre til dit budget, er det vigtigt, at du siger det.", "budget", None),
+    ("Støtten til struktur (i dag 2 timer om ugen) ophører med udgangen af april.", "struktur", "afslag"),
     # her request, and the law's offer or demand, are not what she gets
     ("Du har anmodet kommunen om at give dig støtte til struktur.", "struktur", None),
     ("Bestemmelsen giver mulighed for støtte til struktur i hverdagen.", "struktur", None),
@@ -533,3 +539,11 @@ def test_her_point_quoted_on_its_own_line_needs_only_its_core(provisions):
 ])
 def test_budget_staff_or_a_standards_cap_given_as_the_reason(text, found, provisions):
     assert (read(text, provisions).resource_reason is not None) is found
+
+
+def test_a_letter_to_her_and_a_relative_together_reads_as_one_to_her():
+    words = [[t.low for t in x.tokens] for x in sentences(
+        "Tak fordi I tog imod mig. I skrev til os den 12. januar. Jeg har læst jeres bemærkninger, og I har ret.")]
+    assert words[1][0] == "du" and "din" in words[2] and "du" in words[2]
+    plain = sentences("I 2018 fik du støtte. Du bor i Aarhus.")
+    assert [t.low for t in plain[0].tokens][0] == "i"
