@@ -213,13 +213,13 @@ def _is_heading(line: str) -> bool:
 
 
 # The polite form ("De har søgt", "Deres ansøgning"). "De" begins a sentence as "the" or "they" as
-# often as "you"; there it is "du" only before a verb.
+# often as "you"; there it is "du" only before a verb (_FINITE_VERBS, the common finite verbs).
 _FORMAL_MID = re.compile(r"(?<=[a-zæøå0-9,;:)]\s)(?:De|Dem|Deres)\b")
 _FORMAL_AS_DU = {"de": "du", "dem": "dig"}
 _PLURAL_MID = re.compile(r"(?<=[a-zæøå0-9,;:)]\s)I\b")
 _NEUTER_AFTER_DERES = frozenset({"svar", "brev", "behov", "argument", "hovedargument", "synspunkt", "hovedsynspunkt",
                                  "ønske", "samtykke", "forløb", "helbred", "hjem", "liv", "netværk", "job"})
-_VERB_AFTER_DE = frozenset({"har", "havde", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "er",
+_FINITE_VERBS = frozenset({"har", "havde", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "er",
                             "var", "fik", "får", "sagde", "siger", "bad", "beder", "gik", "går", "gav", "giver", "kom",
                             "kommer", "bor", "mener", "ønsker", "bliver", "blev", "modtager", "modtog", "behøver",
                             "bedes", "skrev", "skriver", "fortalte", "fortæller", "oplyste", "oplyser", "vidste",
@@ -250,11 +250,11 @@ class Address:
             nxt = toks[i + 1].low if i + 1 < len(toks) else ""
             low = None
             if self.formal and t.text in ("De", "Dem") and (
-                    i > 0 or t.text == "Dem" or nxt in _VERB_AFTER_DE or nxt.endswith("ede")):
+                    i > 0 or t.text == "Dem" or nxt in _FINITE_VERBS or nxt.endswith("ede")):
                 low = _FORMAL_AS_DU[t.low]
             elif self.formal and t.text == "Deres":
                 low = "dit" if nxt in _NEUTER_AFTER_DERES else "din"
-            elif self.plural and t.text == "I" and (i > 0 or nxt in _VERB_AFTER_DE or nxt.endswith("ede")):
+            elif self.plural and t.text == "I" and (i > 0 or nxt in _FINITE_VERBS or nxt.endswith("ede")):
                 low = "du"
             elif self.plural and t.low in ("jer", "jeres"):
                 low = "dig" if t.low == "jer" else ("dit" if nxt in _NEUTER_AFTER_DERES else "din")
@@ -762,9 +762,7 @@ def _resource_reason(sents: list[Sentence], s: Sentence) -> bool:
     hit = s.any(lex["resource_reasons"]) or bound
     if not hit or s.any(lex["attribution"]) or s.any(lex["response_words"]) or s.any(lex["complaint_core"]):
         return False
-    if s.has("udgangspunkt") or s.any(["ikke ~3 bestemt", "ikke ~3 bestemmende", "ikke ~3 lagt til grund", "=uanset"]):
-        return False
-    return True
+    return not s.any(lex["standard_not_deciding"])
 
 
 def _bare_boilerplate(sents: list[Sentence], expect: LetterExpectation) -> list[Evidence]:
@@ -787,7 +785,7 @@ def _verdict(s: Sentence, start: int, end: int, object_at: int | None = None) ->
         return None  # what she had before, or what the law offers, not what she gets now
     if start and s.tokens[start].low == "som":
         return None  # a relative clause tells of a noun before it: "den øvelse, som støtten skal give"
-    if start == 0 and end < len(s.tokens) and len(s.tokens) > 2 and s.tokens[0].low in _VERB_AFTER_DE \
+    if start == 0 and end < len(s.tokens) and len(s.tokens) > 2 and s.tokens[0].low in _FINITE_VERBS \
             and s.tokens[1].low in ("du", "der", "i", "vi") and not s.text.rstrip().endswith("?"):
         return None  # the verb first, then a comma: a condition ("Får du hjælp fra andre, er det vigtigt, at ...")
     if s.in_span(lex["refuse"], start, end):
