@@ -732,8 +732,9 @@ def read_letter(text: str, expect: LetterExpectation | None, documents: Iterable
     activities = _activities(sents, expect, cites) if expect else []
     total, total_ev = _total_hours(sents, expect)
     sources = _sources(tuple(docs))
-    facts = [_fact(sents, f, docs, sources) for f in expect.facts] if expect else []
-    considerations = [_fact(sents, f, docs, sources) for f in expect.considerations] if expect else []
+    labels = _paragraph_labels(sents, sources, docs)
+    facts = [_fact(sents, f, docs, sources, labels) for f in expect.facts] if expect else []
+    considerations = [_fact(sents, f, docs, sources, labels) for f in expect.considerations] if expect else []
     weighing = next((_ev(s) for s in sents if s.any(lex["weighing"])), None)
     boiler = [_ev(s) for s in sents if s.any(lex["boilerplate"])]
     bare = _bare_boilerplate(sents, expect) if expect and boiler else []
@@ -1054,7 +1055,7 @@ def _named_activities(s: Sentence, activities) -> tuple[dict[str, int], set[str]
     # colon says what the sentence is about; what it goes on to name is its content
     colon = next((k for k, t in enumerate(s.tokens[:12]) if ":" in s.text[t.end:t.end + 2]), None)
     if colon is not None:
-        head = _sentence(-1, s.text[:s.tokens[colon].end], "")
+        head = _heading_sentence(s.text[:s.tokens[colon].end])
         labelled = {a.id for a in activities if a.id in named and _item_match(head, a) is not None}
         if labelled:
             named = {k: v for k, v in named.items() if k in labelled}
@@ -1121,8 +1122,8 @@ def _title_terms(title: str) -> tuple[str, ...]:
     return tuple(f"{t.stem}*" for t in words)
 
 
-def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
-          ) -> FactReading:
+def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tuple[str, tuple[str, ...]], ...] = (),
+          labels: dict[int, tuple[str, Sentence]] | None = None) -> FactReading:
     """Found when a sentence holds every group of the fact's terms. Contradicted only when every
     such sentence negates the main concept itself ("lægen anbefaler ikke ..."), since facts often
     carry a negation of their own ("ingen gæld"). The document it is put down to is the one the
@@ -1130,9 +1131,11 @@ def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tupl
     hvilket værestedet beskriver", "... Det står i afslutningsnotatet."."""
     out = FactReading(fact.id, fact.label)
     sources = sources or _sources(tuple(docs))
+    labels = _paragraph_labels(sents, sources, docs) if labels is None else labels
     for s in sents:
         i = _item_match(s, fact)
-        labelled = _paragraph_label(sents, s, sources, docs)
+        label = labels.get(s.paragraph)
+        labelled = label if label and s.index > label[1].index else None  # the sentences under the label
         in_s = [_groups_match(s, (g,)) is not None for g in fact.terms]
         if i is None and labelled and labelled[0] == fact.document and any(in_s) and all(
                 here or _groups_match(labelled[1], (g,)) is not None for g, here in zip(fact.terms, in_s, strict=True)):
@@ -1184,20 +1187,24 @@ def _fact(sents: list[Sentence], fact, docs: list[Document], sources: tuple[tupl
     return out
 
 
-def _paragraph_label(sents: list[Sentence], s: Sentence, sources, docs: list[Document]
-                     ) -> tuple[str, Sentence] | None:
-    """The document named before a colon in the first sentence of the sentence's paragraph, when that
-    sentence comes before it ("Udtalelsen fra distriktspsykiatrien: ..."). The label must say what kind
-    of document it is (notat, udtalelse, mail), so "Rådgivning: Ja." names no document."""
-    first = next((x for x in sents[:s.index] if x.paragraph == s.paragraph), None)
-    if first is None or ":" not in first.text:
-        return None
-    colon = first.text.index(":")
+def _paragraph_labels(sents: list[Sentence], sources, docs: list[Document]) -> dict[int, tuple[str, Sentence]]:
+    """Per paragraph, the document named before a colon in its first sentence ("Udtalelsen fra
+    distriktspsykiatrien: ..."), with that sentence: the source of what the sentences after it hold.
+    The label must say what kind of document it is (notat, udtalelse, mail), so "Rådgivning: Ja."
+    names no document. Found once per letter."""
     kinds = {d.id: danish.stem(d.kind.split()[0]) for d in docs if d.kind}
-    label = [t.stem for t in first.tokens if t.start < colon]
-    found = {a.doc for a in _attributions(first, sources) if first.tokens[a.at].start < colon
-             and kinds.get(a.doc) in label}
-    return (next(iter(found)), first) if len(found) == 1 else None
+    out: dict[int, tuple[str, Sentence]] = {}
+    for first in sents:
+        opens = not first.index or sents[first.index - 1].paragraph != first.paragraph
+        if not opens or ":" not in first.text:
+            continue
+        colon = first.text.index(":")
+        label = [t.stem for t in first.tokens if t.start < colon]
+        found = {a.doc for a in _attributions(first, sources) if first.tokens[a.at].start < colon
+                 and kinds.get(a.doc) in label}
+        if len(found) == 1:
+            out[first.paragraph] = (next(iter(found)), first)
+    return out
 
 
 def _naming(s: Sentence, doc: Document) -> set[int]:
@@ -1741,12 +1748,9 @@ def _demands_of_complaint(s: Sentence) -> bool:
     if s.any(lex["complaint_refused_without"]):
         return True
     wanted = s.positions(lex["complaint_demands"])
-    for i in s.positions(lex["requirement"]):
-        if s.negated_at(i) or s.has("behøver ikke") or s.has("ingen krav"):
-            continue
-        if any(i < j <= i + 7 for j in wanted):
-            return True
-    return False
+    if not wanted or s.has("behøver ikke") or s.has("ingen krav"):
+        return False
+    return any(i < j <= i + 7 for i in s.positions(lex["requirement"]) if not s.negated_at(i) for j in wanted)
 
 
 def _frist_start(toks: list[Token]) -> str | None:

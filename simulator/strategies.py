@@ -54,7 +54,7 @@ def _has(text: str, phrases: list[str]) -> int:
 def _avoid_cues_then_longest(texts: list[str], rng: random.Random) -> int:
     c = cues()
     clean = [i for i, t in enumerate(texts) if not _has(t, c["absolute"] + c["dismissive"])]
-    return max(clean, key=lambda i: text_length(texts[i])) if clean else _longest(texts, rng)
+    return max(clean or range(len(texts)), key=lambda i: text_length(texts[i]))  # the first shown wins a tie
 
 
 def _keyword_hits(texts: list[str]) -> list[int]:
